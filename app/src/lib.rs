@@ -1,0 +1,15 @@
+//! The Kith app. `index.html` loads the wasm module and calls [`start`].
+
+mod app;
+mod icons;
+mod pages;
+pub mod relay_link;
+mod shell;
+
+pub use app::App;
+
+/// Entry point called by `index.html` once the module is instantiated.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn start() {
+    leptos::mount::mount_to_body(App);
+}

@@ -1,0 +1,111 @@
+//! The application shell: brand, main navigation and the relay status around every page.
+//! Desktop: a sidebar. Phone: a top bar and a bottom tab bar (CSS decides, from one markup).
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::icons::Icon;
+use crate::relay_link::RelayLink;
+
+/// The sections reachable from the main navigation, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    People,
+    Companies,
+    Deals,
+    Tasks,
+    Settings,
+}
+
+impl Section {
+    pub const ALL: [Section; 5] = [
+        Self::People,
+        Self::Companies,
+        Self::Deals,
+        Self::Tasks,
+        Self::Settings,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::People => "People",
+            Self::Companies => "Companies",
+            Self::Deals => "Deals",
+            Self::Tasks => "Tasks",
+            Self::Settings => "Settings",
+        }
+    }
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::People => "/people",
+            Self::Companies => "/companies",
+            Self::Deals => "/deals",
+            Self::Tasks => "/tasks",
+            Self::Settings => "/settings",
+        }
+    }
+
+    fn icon(self) -> Icon {
+        match self {
+            Self::People => Icon::People,
+            Self::Companies => Icon::Building,
+            Self::Deals => Icon::Pipeline,
+            Self::Tasks => Icon::Check,
+            Self::Settings => Icon::Gear,
+        }
+    }
+}
+
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    view! {
+        <div class="shell">
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <header class="shell__bar">
+                <A href="/" attr:class="brand" attr:aria-label="Kith home">
+                    {Icon::Logo.view()}
+                    <span class="brand__name">"Kith"</span>
+                </A>
+                <ConnectionIndicator/>
+            </header>
+            <nav class="shell__nav" aria-label="Main">
+                <ul class="nav">
+                    {Section::ALL
+                        .into_iter()
+                        .map(|section| {
+                            view! {
+                                <li>
+                                    <A href=section.path() attr:class="nav__link" attr:data-testid=format!("nav-{}", section.label().to_lowercase())>
+                                        {section.icon().view()}
+                                        <span class="nav__label">{section.label()}</span>
+                                    </A>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+            <main class="shell__main" id="main" tabindex="-1">
+                {children()}
+            </main>
+        </div>
+    }
+}
+
+/// A dot and a word saying whether the relay is reachable; the full sentence is in the tooltip.
+#[component]
+pub fn ConnectionIndicator() -> impl IntoView {
+    let state = expect_context::<RelayLink>().state();
+    view! {
+        <div
+            class=move || format!("link-status {}", state.read().css_class())
+            data-testid="connection-status"
+            role="status"
+            title=move || state.read().description()
+        >
+            <span class="link-status__dot" aria-hidden="true"></span>
+            <span class="link-status__label">{move || state.read().label()}</span>
+        </div>
+    }
+}

@@ -1,0 +1,5 @@
+//! What the Kith app (wasm) and the relay (native) share. Nothing here does I/O, so every
+//! piece is tested natively with plain `cargo test` and compiled unchanged to wasm32.
+
+pub mod backoff;
+pub mod protocol;

@@ -1,0 +1,56 @@
+//! HTTP routes: health, the WebSocket, the API namespace and the app's static files.
+
+use std::path::Path;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::{AppState, Error, ws};
+
+/// The relay's whole HTTP surface. The app is a single page: unknown paths outside `/api`
+/// get `index.html` so deep links and reloads work.
+pub fn app(state: AppState, dist: &Path) -> Router {
+    let static_files = ServeDir::new(dist)
+        .precompressed_gzip()
+        .fallback(ServeFile::new(dist.join("index.html")).precompressed_gzip());
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/ws", get(ws::upgrade))
+        .nest(
+            "/api",
+            Router::new().fallback(any(|| async { Error::NotFound })),
+        )
+        .fallback_service(static_files)
+        // The service worker is the app's cache; the HTTP cache must never serve it stale.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        .with_state(state)
+}
+
+/// Liveness and readiness: answers 200 only when the database answers.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.schema_version().await {
+        Ok(schema_version) => Json(serde_json::json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "relay_id": &*state.relay_id,
+            "schema_version": schema_version,
+        }))
+        .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable", "message": "database unavailable" })),
+            )
+                .into_response()
+        }
+    }
+}

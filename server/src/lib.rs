@@ -1,0 +1,88 @@
+//! The Kith relay. `main.rs` only parses flags and waits for a signal; everything else is here
+//! so tests start a real relay on a free port with [`spawn`].
+
+mod config;
+mod db;
+mod error;
+mod http;
+mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use config::Config;
+pub use db::{Db, SCHEMA_VERSION};
+pub use error::Error;
+pub use http::app;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub relay_id: Arc<str>,
+    pub max_frame_bytes: usize,
+    /// Cancelled when the relay stops, so open WebSockets close instead of holding shutdown.
+    pub shutdown: CancellationToken,
+}
+
+/// A running relay.
+pub struct Relay {
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+    db: Db,
+}
+
+/// Opens the database, binds the listener and serves until [`Relay::shutdown`].
+pub async fn spawn(config: Config) -> Result<Relay, Error> {
+    let db = Db::open(&config.database_url()).await?;
+    let relay_id: Arc<str> = db.relay_id().await?.into();
+    if !config.dist.join("index.html").is_file() {
+        tracing::warn!(dist = %config.dist.display(), "no built app here: run `cargo xtask dist`");
+    }
+    let shutdown = CancellationToken::new();
+    let state = AppState {
+        db: db.clone(),
+        relay_id,
+        max_frame_bytes: config.max_frame_bytes,
+        shutdown: shutdown.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let router = app(state, &config.dist);
+    let stop = shutdown.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+    });
+    Ok(Relay {
+        addr,
+        shutdown,
+        task,
+        db,
+    })
+}
+
+impl Relay {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, handy for clients and tests.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, closes every WebSocket with "going away", waits for in-flight requests,
+    /// then closes the database.
+    pub async fn shutdown(self) -> Result<(), Error> {
+        self.shutdown.cancel();
+        let served = self.task.await.map_err(std::io::Error::other)?;
+        self.db.close().await;
+        Ok(served?)
+    }
+}

@@ -1,0 +1,146 @@
+//! `cargo xtask run | dist | test` — builds, runs and tests Kith on a fresh Debian machine,
+//! installing what is missing (wasm target, wasm-bindgen CLI, Chromium) or saying how.
+
+mod dist;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run [-- RELAY FLAGS]   build the app and start the relay at http://127.0.0.1:8080
+                         (relay flags: cargo xtask run -- --help)
+  dist                   build the app into dist/ and print its download size
+  test                   fmt, clippy, native tests, wasm tests in Chromium, end-to-end tests";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = dispatch(&args) {
+        eprintln!("\nxtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn dispatch(args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("dist") => dist::build().map(drop),
+        Some("test") => test(),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("{USAGE}"),
+    }
+}
+
+fn run(relay_args: &[String]) -> Result<()> {
+    let dist = dist::build()?;
+    let relay_args = relay_args
+        .strip_prefix(&["--".to_string()])
+        .unwrap_or(relay_args);
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--release",
+        "--package",
+        "kith-server",
+        "--bin",
+        "kith-relay",
+        "--",
+    ])
+    .arg("--dist")
+    .arg(&dist)
+    .args(relay_args);
+    step("starting the relay (Ctrl-C stops it)", cmd)
+}
+
+fn test() -> Result<()> {
+    tools::ensure_wasm_target()?;
+    tools::ensure_wasm_bindgen()?;
+    let browser = tools::ensure_chromium()?;
+
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    step("formatting (cargo fmt --check)", fmt)?;
+
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    step("lints (clippy -D warnings)", clippy)?;
+
+    let dist = dist::build()?;
+
+    // The app is exercised in a browser below; natively it has nothing to run.
+    let mut native = cargo();
+    native
+        .args(["test", "--workspace", "--exclude", "kith-app"])
+        .env("KITH_DIST", &dist)
+        .env("CHROMIUM", &browser.chromium)
+        .env("CHROMEDRIVER", &browser.chromedriver);
+    step("native, relay and end-to-end tests", native)?;
+
+    let mut wasm = cargo();
+    wasm.args([
+        "test",
+        "--package",
+        "kith-app",
+        "--target",
+        "wasm32-unknown-unknown",
+    ])
+    .current_dir(root().join("app"))
+    .env("CHROMEDRIVER", &browser.chromedriver)
+    .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+    step("wasm tests in headless Chromium", wasm)?;
+
+    println!("\nxtask: all tests passed");
+    Ok(())
+}
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// `cargo` as invoked us (honours a rustup proxy), run from the workspace root.
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs one step, saying what it is first and failing loudly with its exit status.
+fn step(what: &str, mut cmd: Command) -> Result<()> {
+    println!("\n==> {what}\n    $ {}", describe(&cmd));
+    let started = std::time::Instant::now();
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {}", describe(&cmd)))?;
+    if !status.success() {
+        bail!("{what} failed ({status}): {}", describe(&cmd));
+    }
+    println!("    ok: {what} ({:.1} s)", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
