@@ -23,8 +23,8 @@ pub enum LinkState {
         relay_id: String,
         relay_version: String,
     },
-    /// The relay is unreachable; the app keeps retrying. `since` is in ms since the epoch.
-    Offline { since: f64, reason: String },
+    /// The relay is unreachable; the app keeps retrying. Times are ms since the epoch.
+    Offline { since: f64, reason: String, retry_at: f64 },
 }
 
 impl LinkState {
@@ -52,9 +52,11 @@ impl LinkState {
             Self::Online { relay_version, .. } => {
                 format!("Connected to the relay (version {relay_version}).")
             }
-            Self::Offline { since, reason } => format!(
-                "Relay unreachable since {} ({reason}). Your work stays on this device; Kith keeps retrying.",
-                clock_time(*since)
+            Self::Offline { since, reason, retry_at } => format!(
+                "Relay unreachable since {} ({reason}). Your work stays on this device; \
+                 Kith keeps retrying (next attempt at {}).",
+                clock_time(*since),
+                clock_time(*retry_at)
             ),
         }
     }
@@ -205,10 +207,11 @@ impl Link {
         // Retries keep the moment the link was first lost: that is what the user needs to know.
         let since = self.offline_since.get().unwrap_or_else(js_sys::Date::now);
         self.offline_since.set(Some(since));
-        self.set_state.set(LinkState::Offline { since, reason });
         let attempt = self.failures.get();
         self.failures.set(attempt.saturating_add(1));
         let delay = self.backoff.delay(attempt, js_sys::Math::random());
+        let retry_at = js_sys::Date::now() + delay.as_secs_f64() * 1000.0;
+        self.set_state.set(LinkState::Offline { since, reason, retry_at });
         let weak = Rc::downgrade(self);
         set_timeout(move || with_link(&weak, Link::open), delay);
     }
@@ -230,8 +233,8 @@ fn close_reason(event: &CloseEvent) -> String {
     }
 }
 
-/// `HH:MM` in the user's time zone.
+/// `HH:MM:SS` in the user's time zone.
 pub fn clock_time(ms_since_epoch: f64) -> String {
     let date = js_sys::Date::new(&ms_since_epoch.into());
-    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+    format!("{:02}:{:02}:{:02}", date.get_hours(), date.get_minutes(), date.get_seconds())
 }

@@ -89,7 +89,8 @@ fn test() -> Result<()> {
         .env("KITH_DIST", &dist)
         .env("CHROMIUM", &browser.chromium)
         .env("CHROMEDRIVER", &browser.chromedriver);
-    step("native, relay and end-to-end tests", native)?;
+    let mut totals = TestCounts::default();
+    totals += test_step("native, relay and end-to-end tests", native)?;
 
     let mut wasm = cargo();
     wasm.args([
@@ -102,9 +103,10 @@ fn test() -> Result<()> {
     .current_dir(root().join("app"))
     .env("CHROMEDRIVER", &browser.chromedriver)
     .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
-    step("wasm tests in headless Chromium", wasm)?;
+    totals += test_step("wasm tests in headless Chromium", wasm)?;
 
-    println!("\nxtask: all tests passed");
+    println!("\nxtask: every step passed");
+    println!("{} passed, {} failed", totals.passed, totals.failed);
     Ok(())
 }
 
@@ -137,10 +139,74 @@ fn step(what: &str, mut cmd: Command) -> Result<()> {
     Ok(())
 }
 
+/// Tests counted from cargo test's `test result:` lines.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct TestCounts {
+    passed: u64,
+    failed: u64,
+}
+
+impl std::ops::AddAssign for TestCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+    }
+}
+
+impl TestCounts {
+    /// Reads `test result: ok. 9 passed; 0 failed; …` (cargo test and wasm-bindgen-test alike).
+    fn from_line(line: &str) -> Option<Self> {
+        let rest = line.trim().strip_prefix("test result: ")?;
+        let count = |word: &str| {
+            rest.split(';').find_map(|part| part.trim().trim_start_matches("ok.").trim_start_matches("FAILED.").trim().strip_suffix(word)?.trim().parse().ok())
+        };
+        Some(Self { passed: count("passed")?, failed: count("failed")? })
+    }
+}
+
+/// Like [`step`] for `cargo test`: echoes its output and adds up what it ran.
+fn test_step(what: &str, mut cmd: Command) -> Result<TestCounts> {
+    use std::io::BufRead;
+    println!("\n==> {what}\n    $ {}", describe(&cmd));
+    let started = std::time::Instant::now();
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start {}", describe(&cmd)))?;
+    let mut counts = TestCounts::default();
+    for line in std::io::BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(found) = TestCounts::from_line(&line) {
+            counts += found;
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("{what} failed ({status}): {}", describe(&cmd));
+    }
+    println!("    ok: {what}: {} passed ({:.1} s)", counts.passed, started.elapsed().as_secs_f64());
+    Ok(counts)
+}
+
 fn describe(cmd: &Command) -> String {
     std::iter::once(cmd.get_program())
         .chain(cmd.get_args())
         .map(|a| a.to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TestCounts;
+
+    #[test]
+    fn reads_cargo_test_result_lines() {
+        let ok = "test result: ok. 9 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.04s";
+        assert_eq!(TestCounts::from_line(ok), Some(TestCounts { passed: 9, failed: 0 }));
+        let failed = "test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 filtered out; finished in 1.36s";
+        assert_eq!(TestCounts::from_line(failed), Some(TestCounts { passed: 2, failed: 1 }));
+        assert_eq!(TestCounts::from_line("test foo ... ok"), None);
+    }
 }
