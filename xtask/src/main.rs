@@ -158,9 +158,21 @@ impl TestCounts {
     fn from_line(line: &str) -> Option<Self> {
         let rest = line.trim().strip_prefix("test result: ")?;
         let count = |word: &str| {
-            rest.split(';').find_map(|part| part.trim().trim_start_matches("ok.").trim_start_matches("FAILED.").trim().strip_suffix(word)?.trim().parse().ok())
+            rest.split(';').find_map(|part| {
+                part.trim()
+                    .trim_start_matches("ok.")
+                    .trim_start_matches("FAILED.")
+                    .trim()
+                    .strip_suffix(word)?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
         };
-        Some(Self { passed: count("passed")?, failed: count("failed")? })
+        Some(Self {
+            passed: count("passed")?,
+            failed: count("failed")?,
+        })
     }
 }
 
@@ -185,7 +197,11 @@ fn test_step(what: &str, mut cmd: Command) -> Result<TestCounts> {
     if !status.success() {
         bail!("{what} failed ({status}): {}", describe(&cmd));
     }
-    println!("    ok: {what}: {} passed ({:.1} s)", counts.passed, started.elapsed().as_secs_f64());
+    println!(
+        "    ok: {what}: {} passed ({:.1} s)",
+        counts.passed,
+        started.elapsed().as_secs_f64()
+    );
     Ok(counts)
 }
 
@@ -204,9 +220,22 @@ mod tests {
     #[test]
     fn reads_cargo_test_result_lines() {
         let ok = "test result: ok. 9 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.04s";
-        assert_eq!(TestCounts::from_line(ok), Some(TestCounts { passed: 9, failed: 0 }));
-        let failed = "test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 filtered out; finished in 1.36s";
-        assert_eq!(TestCounts::from_line(failed), Some(TestCounts { passed: 2, failed: 1 }));
+        assert_eq!(
+            TestCounts::from_line(ok),
+            Some(TestCounts {
+                passed: 9,
+                failed: 0
+            })
+        );
+        let failed =
+            "test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 filtered out; finished in 1.36s";
+        assert_eq!(
+            TestCounts::from_line(failed),
+            Some(TestCounts {
+                passed: 2,
+                failed: 1
+            })
+        );
         assert_eq!(TestCounts::from_line("test foo ... ok"), None);
     }
 }

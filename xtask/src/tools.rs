@@ -111,15 +111,13 @@ fn install_debian_packages(packages: &[&str]) -> Result<()> {
 /// The version of `package` recorded in Cargo.lock.
 pub fn locked_version(package: &str) -> Result<String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
-    let mut lines = lock.lines();
+    let name = format!("name = \"{package}\"");
+    let mut lines = lock.lines().map(str::trim);
     while let Some(line) = lines.next() {
-        if line.trim() == format!("name = \"{package}\"") {
-            if let Some(version) = lines
-                .next()
-                .and_then(|l| l.trim().strip_prefix("version = "))
-            {
-                return Ok(version.trim_matches('"').to_string());
-            }
+        if line == name
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = "))
+        {
+            return Ok(version.trim_matches('"').to_string());
         }
     }
     bail!("{package} is not in Cargo.lock")
