@@ -24,7 +24,11 @@ pub enum LinkState {
         relay_version: String,
     },
     /// The relay is unreachable; the app keeps retrying. Times are ms since the epoch.
-    Offline { since: f64, reason: String, retry_at: f64 },
+    Offline {
+        since: f64,
+        reason: String,
+        retry_at: f64,
+    },
 }
 
 impl LinkState {
@@ -52,7 +56,11 @@ impl LinkState {
             Self::Online { relay_version, .. } => {
                 format!("Connected to the relay (version {relay_version}).")
             }
-            Self::Offline { since, reason, retry_at } => format!(
+            Self::Offline {
+                since,
+                reason,
+                retry_at,
+            } => format!(
                 "Relay unreachable since {} ({reason}). Your work stays on this device; \
                  Kith keeps retrying (next attempt at {}).",
                 clock_time(*since),
@@ -211,7 +219,11 @@ impl Link {
         self.failures.set(attempt.saturating_add(1));
         let delay = self.backoff.delay(attempt, js_sys::Math::random());
         let retry_at = js_sys::Date::now() + delay.as_secs_f64() * 1000.0;
-        self.set_state.set(LinkState::Offline { since, reason, retry_at });
+        self.set_state.set(LinkState::Offline {
+            since,
+            reason,
+            retry_at,
+        });
         let weak = Rc::downgrade(self);
         set_timeout(move || with_link(&weak, Link::open), delay);
     }
@@ -236,5 +248,10 @@ fn close_reason(event: &CloseEvent) -> String {
 /// `HH:MM:SS` in the user's time zone.
 pub fn clock_time(ms_since_epoch: f64) -> String {
     let date = js_sys::Date::new(&ms_since_epoch.into());
-    format!("{:02}:{:02}:{:02}", date.get_hours(), date.get_minutes(), date.get_seconds())
+    format!(
+        "{:02}:{:02}:{:02}",
+        date.get_hours(),
+        date.get_minutes(),
+        date.get_seconds()
+    )
 }
