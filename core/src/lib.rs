@@ -2,4 +2,8 @@
 //! piece is tested natively with plain `cargo test` and compiled unchanged to wasm32.
 
 pub mod backoff;
+pub mod ids;
 pub mod protocol;
+pub mod record;
+pub mod summary;
+pub mod validate;

@@ -1,0 +1,529 @@
+//! A record is one Automerge document. [`Record`] is the only way the rest of Kith reads or
+//! writes one: typed fields in, typed values out, every concurrent value visible.
+
+mod schema;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{Author, AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+
+pub use schema::{Channel, Field, LifecycleStage, RecordKind};
+
+use crate::ids::{RecordId, UserId};
+use crate::summary::Summary;
+use crate::validate;
+
+const TYPE: &str = "type";
+const CREATED_AT: &str = "created_at";
+const UPDATED_AT: &str = "updated_at";
+const DELETED: &str = "deleted";
+const TAGS: &str = "tags";
+const NOTES: &str = "notes";
+const VALUE: &str = "value";
+const LABEL: &str = "label";
+
+/// Longest tag accepted, in characters.
+pub const MAX_TAG_CHARS: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    #[error("the stored record cannot be read: {0}")]
+    Corrupt(String),
+    #[error("a {kind} has no field “{}”", field.label())]
+    NoSuchField { kind: &'static str, field: Field },
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("no {0} entry with that id")]
+    NoSuchEntry(&'static str),
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> RecordError {
+    RecordError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// One of several values written concurrently to the same field, and who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub value: String,
+    pub author: Option<UserId>,
+}
+
+/// An email address or phone number with its entry id (stable across edits and devices).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelEntry {
+    pub id: String,
+    pub value: String,
+    pub label: String,
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Record {
+    id: RecordId,
+    kind: RecordKind,
+    doc: AutoCommit,
+}
+
+impl Record {
+    /// A new, empty record by `author`. Every nested object is created here, by one device,
+    /// so no two devices ever create the same object concurrently.
+    pub fn create(id: RecordId, kind: RecordKind, author: &UserId, now_ms: i64) -> Self {
+        let mut doc = AutoCommit::new().with_author(Some(author_of(author)));
+        let build = |doc: &mut AutoCommit| -> Result<(), automerge::AutomergeError> {
+            doc.put(ROOT, TYPE, kind.as_str())?;
+            doc.put(ROOT, CREATED_AT, ScalarValue::Timestamp(now_ms))?;
+            doc.put(ROOT, UPDATED_AT, ScalarValue::Timestamp(now_ms))?;
+            doc.put(ROOT, DELETED, false)?;
+            doc.put_object(ROOT, TAGS, ObjType::Map)?;
+            doc.put_object(ROOT, Channel::Email.key(), ObjType::Map)?;
+            doc.put_object(ROOT, Channel::Phone.key(), ObjType::Map)?;
+            doc.put_object(ROOT, NOTES, ObjType::Text)?;
+            Ok(())
+        };
+        build(&mut doc).expect("writing to a fresh document's root cannot fail");
+        doc.commit_with(CommitOptions::default().with_time(now_ms));
+        Self { id, kind, doc }
+    }
+
+    /// Loads a record from its compacted snapshot and the change chunks stored after it.
+    pub fn load(
+        id: RecordId,
+        snapshot: &[u8],
+        chunks: &[&[u8]],
+        author: &UserId,
+    ) -> Result<Self, RecordError> {
+        let corrupt = |e: automerge::AutomergeError| RecordError::Corrupt(e.to_string());
+        let mut doc = AutoCommit::load(snapshot).map_err(corrupt)?;
+        for chunk in chunks {
+            doc.load_incremental(chunk).map_err(corrupt)?;
+        }
+        doc.set_author(Some(author_of(author)));
+        let kind = match doc.get(ROOT, TYPE).map_err(corrupt)? {
+            Some((Value::Scalar(s), _)) => s.as_str().and_then(RecordKind::parse),
+            _ => None,
+        }
+        .ok_or_else(|| RecordError::Corrupt("no known record type".into()))?;
+        Ok(Self { id, kind, doc })
+    }
+
+    pub fn id(&self) -> &RecordId {
+        &self.id
+    }
+
+    pub fn kind(&self) -> RecordKind {
+        self.kind
+    }
+
+    /// The field's current (winning) value; `None` when unset.
+    pub fn text(&self, field: Field) -> Option<String> {
+        self.scalar_text(&ROOT, field.key())
+    }
+
+    /// Every value written concurrently to `field` (more than one means a conflict), winner first.
+    pub fn candidates(&self, field: Field) -> Vec<Candidate> {
+        let Ok(values) = self.doc.get_all(ROOT, field.key()) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Candidate> = values
+            .into_iter()
+            .filter_map(|(value, op)| {
+                let text = scalar_to_text(&value)?;
+                let author = match &op {
+                    automerge::ObjId::Id(_, actor, _) => self
+                        .doc
+                        .get_author_for_actor(actor)
+                        .map(|a| UserId(String::from_utf8_lossy(a.as_bytes()).into_owned())),
+                    automerge::ObjId::Root => None,
+                };
+                Some(Candidate {
+                    value: text,
+                    author,
+                })
+            })
+            .collect();
+        // Automerge lists the winner last.
+        out.reverse();
+        out
+    }
+
+    /// Fields of this record that currently hold concurrent values.
+    pub fn conflicted_fields(&self) -> Vec<Field> {
+        Field::ALL
+            .into_iter()
+            .filter(|f| f.applies_to(self.kind) && self.candidates(*f).len() > 1)
+            .collect()
+    }
+
+    pub fn stage(&self) -> Option<LifecycleStage> {
+        self.text(Field::Stage)
+            .as_deref()
+            .and_then(LifecycleStage::parse)
+    }
+
+    pub fn company_id(&self) -> Option<RecordId> {
+        self.text(Field::CompanyId)
+            .and_then(|t| RecordId::parse(&t).ok())
+    }
+
+    /// Tags in alphabetical order (case-insensitive).
+    pub fn tags(&self) -> Vec<String> {
+        let Some(tags) = self.object(TAGS) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = self.doc.keys(&tags).collect();
+        out.sort_by_key(|t| t.to_lowercase());
+        out
+    }
+
+    /// Entries of a channel, the primary first, then in the order they were added.
+    pub fn channel(&self, channel: Channel) -> Vec<ChannelEntry> {
+        let Some(map) = self.object(channel.key()) else {
+            return Vec::new();
+        };
+        let primary = self.scalar_text(&ROOT, channel.primary_key());
+        let mut entries: Vec<ChannelEntry> = self
+            .doc
+            .keys(&map)
+            .filter_map(|id| {
+                let entry = match self.doc.get(&map, id.as_str()).ok()?? {
+                    (Value::Object(ObjType::Map), obj) => obj,
+                    _ => return None,
+                };
+                Some(ChannelEntry {
+                    value: self.scalar_text(&entry, VALUE)?,
+                    label: self.scalar_text(&entry, LABEL).unwrap_or_default(),
+                    primary: false,
+                    id,
+                })
+            })
+            .collect();
+        // Entry ids are UUID v7: sorting by id is sorting by when the entry was added.
+        entries.sort_by(|a, b| a.id.cmp(&b.id));
+        let primary_index = primary
+            .and_then(|p| entries.iter().position(|e| e.id == p))
+            .unwrap_or(0);
+        if !entries.is_empty() {
+            let first = entries.remove(primary_index);
+            entries.insert(
+                0,
+                ChannelEntry {
+                    primary: true,
+                    ..first
+                },
+            );
+        }
+        entries
+    }
+
+    pub fn notes(&self) -> String {
+        self.object(NOTES)
+            .and_then(|n| self.doc.text(&n).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        matches!(self.doc.get(ROOT, DELETED), Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Boolean(true)))
+    }
+
+    pub fn created_at(&self) -> i64 {
+        self.timestamp(CREATED_AT)
+    }
+
+    pub fn updated_at(&self) -> i64 {
+        self.timestamp(UPDATED_AT)
+    }
+
+    /// Applies `change` as one Automerge change by this device's author. If `change` fails,
+    /// nothing of it is kept. Returns the change's bytes (for the outbox), or `None` when it
+    /// changed nothing.
+    pub fn edit(
+        &mut self,
+        now_ms: i64,
+        change: impl FnOnce(&mut Edit<'_>) -> Result<(), RecordError>,
+    ) -> Result<Option<Vec<u8>>, RecordError> {
+        let mut edit = Edit {
+            kind: self.kind,
+            doc: &mut self.doc,
+        };
+        if let Err(e) = change(&mut edit) {
+            self.doc.rollback();
+            return Err(e);
+        }
+        if self.doc.pending_ops() == 0 {
+            return Ok(None);
+        }
+        self.doc
+            .put(ROOT, UPDATED_AT, ScalarValue::Timestamp(now_ms))
+            .map_err(internal)?;
+        self.doc
+            .commit_with(CommitOptions::default().with_time(now_ms));
+        Ok(self
+            .doc
+            .get_last_local_change()
+            .map(|c| c.raw_bytes().to_vec()))
+    }
+
+    /// Merges change bytes from elsewhere (another device, the relay, the outbox of another tab).
+    /// Duplicates and out-of-order delivery are harmless.
+    pub fn apply(&mut self, bytes: &[u8]) -> Result<(), RecordError> {
+        self.doc
+            .load_incremental(bytes)
+            .map(drop)
+            .map_err(|e| RecordError::Corrupt(e.to_string()))
+    }
+
+    /// The whole record, compacted.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// Everything added since the last `save` or `save_incremental`, to append to storage.
+    pub fn save_incremental(&mut self) -> Vec<u8> {
+        self.doc.save_incremental()
+    }
+
+    /// Every change of this record, each as its own bytes (for tests and sync).
+    pub fn changes(&mut self) -> Vec<Vec<u8>> {
+        self.doc
+            .get_changes(&[])
+            .into_iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect()
+    }
+
+    /// Heads identify the exact state; equal heads mean equal records.
+    pub fn heads(&mut self) -> Vec<String> {
+        let mut heads: Vec<String> = self.doc.get_heads().iter().map(|h| h.to_string()).collect();
+        heads.sort();
+        heads
+    }
+
+    pub fn summary(&self) -> Summary {
+        Summary::of(self)
+    }
+
+    fn object(&self, key: &str) -> Option<automerge::ObjId> {
+        match self.doc.get(ROOT, key).ok()?? {
+            (Value::Object(_), id) => Some(id),
+            _ => None,
+        }
+    }
+
+    fn scalar_text(&self, obj: &automerge::ObjId, key: &str) -> Option<String> {
+        let (value, _) = self.doc.get(obj, key).ok()??;
+        scalar_to_text(&value).filter(|t| !t.is_empty())
+    }
+
+    fn timestamp(&self, key: &str) -> i64 {
+        match self.doc.get(ROOT, key) {
+            Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+                ScalarValue::Timestamp(t) | ScalarValue::Int(t) => *t,
+                _ => 0,
+            },
+            _ => 0,
+        }
+    }
+}
+
+/// The writes allowed inside [`Record::edit`]. Each validates before it writes.
+pub struct Edit<'a> {
+    kind: RecordKind,
+    doc: &'a mut AutoCommit,
+}
+
+impl Edit<'_> {
+    /// Sets a field; an empty (or all-space) value clears it. Values are validated per field.
+    pub fn set(&mut self, field: Field, value: &str) -> Result<(), RecordError> {
+        if !field.applies_to(self.kind) {
+            return Err(RecordError::NoSuchField {
+                kind: self.kind.as_str(),
+                field,
+            });
+        }
+        let value = value.trim();
+        if value.is_empty() {
+            return self.doc.delete(ROOT, field.key()).map_err(internal);
+        }
+        let clean = match field {
+            Field::Stage => LifecycleStage::parse(value)
+                .map(|s| s.as_str().to_string())
+                .ok_or_else(|| {
+                    invalid(field.label(), format!("“{value}” is not a lifecycle stage"))
+                })?,
+            Field::CompanyId => RecordId::parse(value)
+                .map_err(|e| invalid(field.label(), e.to_string()))?
+                .to_string(),
+            Field::Domain => {
+                validate::domain(value).map_err(|e| invalid(field.label(), e.message))?
+            }
+            Field::Amount => {
+                value.parse::<i64>().map_err(|_| {
+                    invalid(field.label(), format!("“{value}” is not a whole amount"))
+                })?;
+                value.to_string()
+            }
+            _ => value.to_string(),
+        };
+        // Writing the same value again would still create a change (and a spurious conflict
+        // candidate); skip it unless it resolves a conflict.
+        let current = self.doc.get_all(ROOT, field.key()).map_err(internal)?;
+        if current.len() == 1 && scalar_to_text(&current[0].0).as_deref() == Some(clean.as_str()) {
+            return Ok(());
+        }
+        self.doc.put(ROOT, field.key(), clean).map_err(internal)
+    }
+
+    pub fn set_stage(&mut self, stage: LifecycleStage) -> Result<(), RecordError> {
+        self.set(Field::Stage, stage.as_str())
+    }
+
+    pub fn add_tag(&mut self, tag: &str) -> Result<(), RecordError> {
+        let tag = tag.trim();
+        if tag.is_empty() {
+            return Err(invalid("Tag", "a tag cannot be empty"));
+        }
+        if tag.chars().count() > MAX_TAG_CHARS {
+            return Err(invalid(
+                "Tag",
+                format!("a tag has at most {MAX_TAG_CHARS} characters"),
+            ));
+        }
+        let tags = self.object(TAGS)?;
+        if self.doc.get(&tags, tag).map_err(internal)?.is_none() {
+            self.doc.put(&tags, tag, true).map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    pub fn remove_tag(&mut self, tag: &str) -> Result<(), RecordError> {
+        let tags = self.object(TAGS)?;
+        if self.doc.get(&tags, tag).map_err(internal)?.is_some() {
+            self.doc.delete(&tags, tag).map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    /// Adds an email address or phone number; returns the new entry's id.
+    pub fn add_channel(
+        &mut self,
+        channel: Channel,
+        value: &str,
+        label: &str,
+    ) -> Result<String, RecordError> {
+        let clean = validate_channel(channel, value)?;
+        let map = self.object(channel.key())?;
+        let entry_id = RecordId::new().to_string();
+        let entry = self
+            .doc
+            .put_object(&map, entry_id.as_str(), ObjType::Map)
+            .map_err(internal)?;
+        self.doc.put(&entry, VALUE, clean).map_err(internal)?;
+        if !label.trim().is_empty() {
+            self.doc
+                .put(&entry, LABEL, label.trim())
+                .map_err(internal)?;
+        }
+        Ok(entry_id)
+    }
+
+    pub fn update_channel(
+        &mut self,
+        channel: Channel,
+        entry_id: &str,
+        value: &str,
+        label: &str,
+    ) -> Result<(), RecordError> {
+        let clean = validate_channel(channel, value)?;
+        let entry = self.entry(channel, entry_id)?;
+        self.doc.put(&entry, VALUE, clean).map_err(internal)?;
+        if label.trim().is_empty() {
+            self.doc.delete(&entry, LABEL).map_err(internal)
+        } else {
+            self.doc.put(&entry, LABEL, label.trim()).map_err(internal)
+        }
+    }
+
+    pub fn remove_channel(&mut self, channel: Channel, entry_id: &str) -> Result<(), RecordError> {
+        self.entry(channel, entry_id)?;
+        let map = self.object(channel.key())?;
+        self.doc.delete(&map, entry_id).map_err(internal)
+    }
+
+    pub fn set_primary(&mut self, channel: Channel, entry_id: &str) -> Result<(), RecordError> {
+        self.entry(channel, entry_id)?;
+        self.doc
+            .put(ROOT, channel.primary_key(), entry_id)
+            .map_err(internal)
+    }
+
+    /// Replaces the notes, recording only the characters that changed so concurrent edits to
+    /// different parts of the text both survive.
+    pub fn set_notes(&mut self, text: &str) -> Result<(), RecordError> {
+        let notes = self.object(NOTES)?;
+        self.doc.update_text(&notes, text).map_err(internal)
+    }
+
+    pub fn delete(&mut self) -> Result<(), RecordError> {
+        self.doc.put(ROOT, DELETED, true).map_err(internal)
+    }
+
+    pub fn restore(&mut self) -> Result<(), RecordError> {
+        self.doc.put(ROOT, DELETED, false).map_err(internal)
+    }
+
+    fn object(&self, key: &'static str) -> Result<automerge::ObjId, RecordError> {
+        match self.doc.get(ROOT, key).map_err(internal)? {
+            Some((Value::Object(_), id)) => Ok(id),
+            _ => Err(RecordError::Corrupt(format!(
+                "the record has no “{key}” object"
+            ))),
+        }
+    }
+
+    fn entry(&self, channel: Channel, entry_id: &str) -> Result<automerge::ObjId, RecordError> {
+        let map = self.object(channel.key())?;
+        match self.doc.get(&map, entry_id).map_err(internal)? {
+            Some((Value::Object(ObjType::Map), id)) => Ok(id),
+            _ => Err(RecordError::NoSuchEntry(channel.key())),
+        }
+    }
+}
+
+fn validate_channel(channel: Channel, value: &str) -> Result<String, RecordError> {
+    match channel {
+        Channel::Email => validate::email(value).map_err(|e| invalid("Email", e.message)),
+        Channel::Phone => validate::phone(value).map_err(|e| invalid("Phone", e.message)),
+    }
+}
+
+fn author_of(user: &UserId) -> Author<'static> {
+    Author::from(user.as_str().as_bytes().to_vec())
+}
+
+fn scalar_to_text(value: &Value<'_>) -> Option<String> {
+    match value {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(text) => Some(text.to_string()),
+            ScalarValue::Int(n) | ScalarValue::Timestamp(n) => Some(n.to_string()),
+            ScalarValue::Uint(n) => Some(n.to_string()),
+            ScalarValue::F64(n) => Some(n.to_string()),
+            ScalarValue::Boolean(b) => Some(b.to_string()),
+            _ => None,
+        },
+        Value::Object(_) => None,
+    }
+}
+
+/// Automerge errors inside an edit come from our own misuse, not from input: report them as
+/// corruption of the document rather than panicking.
+fn internal(e: automerge::AutomergeError) -> RecordError {
+    RecordError::Corrupt(e.to_string())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,165 @@
+//! A record's summary: the few fields lists, search, kanban and reports need, kept apart from
+//! the full document so a list of 100k records never loads 100k documents.
+//!
+//! Summaries are derived data: one that cannot be decoded (corrupt, or written by another
+//! version) is rebuilt from its record, never trusted and never fatal.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::RecordId;
+use crate::record::{Channel, Field, LifecycleStage, Record, RecordKind};
+
+/// Version of the summary encoding; bump on any change to [`Summary`].
+pub const SUMMARY_VERSION: u8 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub name: String,
+    /// Primary first.
+    pub emails: Vec<String>,
+    /// Primary first.
+    pub phones: Vec<String>,
+    pub title: String,
+    pub company_id: Option<RecordId>,
+    pub domain: String,
+    pub industry: String,
+    pub city: String,
+    pub country: String,
+    pub tags: Vec<String>,
+    pub owner: String,
+    pub stage: Option<LifecycleStage>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted: bool,
+    /// Fields holding concurrent values the user has not resolved.
+    pub conflicts: Vec<Field>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SummaryError {
+    #[error("empty summary")]
+    Empty,
+    #[error("summary version {0} is not {SUMMARY_VERSION}")]
+    Version(u8),
+    #[error("unreadable summary: {0}")]
+    Malformed(String),
+}
+
+impl Summary {
+    pub fn of(record: &Record) -> Self {
+        let text = |field| record.text(field).unwrap_or_default();
+        let values = |channel| {
+            record
+                .channel(channel)
+                .into_iter()
+                .map(|e| e.value)
+                .collect()
+        };
+        Self {
+            id: record.id().clone(),
+            kind: record.kind(),
+            name: text(Field::Name),
+            emails: values(Channel::Email),
+            phones: values(Channel::Phone),
+            title: text(Field::Title),
+            company_id: record.company_id(),
+            domain: text(Field::Domain),
+            industry: text(Field::Industry),
+            city: text(Field::City),
+            country: text(Field::Country),
+            tags: record.tags(),
+            owner: text(Field::Owner),
+            stage: record.stage(),
+            created_at: record.created_at(),
+            updated_at: record.updated_at(),
+            deleted: record.is_deleted(),
+            conflicts: record.conflicted_fields(),
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut bytes = vec![SUMMARY_VERSION];
+        bytes.extend(postcard::to_allocvec(self).expect("summaries always serialise"));
+        bytes
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, SummaryError> {
+        let (&version, body) = bytes.split_first().ok_or(SummaryError::Empty)?;
+        if version != SUMMARY_VERSION {
+            return Err(SummaryError::Version(version));
+        }
+        let (summary, rest) =
+            postcard::take_from_bytes(body).map_err(|e| SummaryError::Malformed(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(SummaryError::Malformed(format!(
+                "{} trailing bytes",
+                rest.len()
+            )));
+        }
+        Ok(summary)
+    }
+
+    pub fn primary_email(&self) -> Option<&str> {
+        self.emails.first().map(String::as_str)
+    }
+
+    pub fn primary_phone(&self) -> Option<&str> {
+        self.phones.first().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::UserId;
+
+    fn person() -> Record {
+        let mut r = Record::create(
+            RecordId::new(),
+            RecordKind::Person,
+            &UserId("u1".into()),
+            1_000,
+        );
+        r.edit(2_000, |e| {
+            e.set(Field::Name, "Ada Lovelace")?;
+            e.set(Field::City, "London")?;
+            e.add_channel(Channel::Email, "ada@example.com", "work")?;
+            e.add_tag("vip")?;
+            e.set_stage(LifecycleStage::Customer)
+        })
+        .unwrap();
+        r
+    }
+
+    #[test]
+    fn summary_reflects_the_record_and_round_trips() {
+        let s = person().summary();
+        assert_eq!(s.name, "Ada Lovelace");
+        assert_eq!(s.primary_email(), Some("ada@example.com"));
+        assert_eq!(s.tags, ["vip"]);
+        assert_eq!(s.stage, Some(LifecycleStage::Customer));
+        assert_eq!((s.created_at, s.updated_at), (1_000, 2_000));
+        assert_eq!(Summary::decode(&s.encode()), Ok(s));
+    }
+
+    #[test]
+    fn bad_bytes_are_errors_not_panics() {
+        assert_eq!(Summary::decode(&[]), Err(SummaryError::Empty));
+        assert_eq!(
+            Summary::decode(&[SUMMARY_VERSION + 1, 0]),
+            Err(SummaryError::Version(SUMMARY_VERSION + 1))
+        );
+        assert!(matches!(
+            Summary::decode(&[SUMMARY_VERSION, 0xff, 0xff]),
+            Err(SummaryError::Malformed(_))
+        ));
+        let mut extra = person().summary().encode();
+        extra.push(0);
+        assert!(matches!(
+            Summary::decode(&extra),
+            Err(SummaryError::Malformed(_))
+        ));
+    }
+}

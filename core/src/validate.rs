@@ -1,0 +1,190 @@
+//! Checks for what people type into contact fields. Each returns the cleaned value or a message
+//! a person can act on.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Invalid {
+    pub message: String,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn invalid(message: impl Into<String>) -> Invalid {
+    Invalid {
+        message: message.into(),
+    }
+}
+
+/// An email address: trimmed, domain lower-cased.
+pub fn email(input: &str) -> Result<String, Invalid> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(invalid("Enter an email address."));
+    }
+    if text.chars().any(char::is_whitespace) {
+        return Err(invalid(format!(
+            "“{text}” has spaces; an email address has none."
+        )));
+    }
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return Err(invalid(format!(
+            "“{text}” needs an @, as in name@example.com."
+        )));
+    };
+    if local.is_empty() || local.len() > 64 || local.contains('@') && !local.starts_with('"') {
+        return Err(invalid(format!("“{text}” has no valid name before the @.")));
+    }
+    let domain = host(domain)
+        .map_err(|_| invalid(format!("“{domain}” after the @ is not a valid domain.")))?;
+    if !domain.contains('.') {
+        return Err(invalid(format!(
+            "“{domain}” after the @ needs a dot, as in example.com."
+        )));
+    }
+    Ok(format!("{local}@{domain}"))
+}
+
+/// A phone number as typed (kept for display), provided it has 4–20 digits and only the usual
+/// punctuation. An extension may follow `ext`, `x` or `#`.
+pub fn phone(input: &str) -> Result<String, Invalid> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(invalid("Enter a phone number."));
+    }
+    let lower = text.to_lowercase();
+    let main = ["ext.", "ext", "x", "#"]
+        .iter()
+        .find_map(|sep| lower.split_once(sep))
+        .map_or(lower.as_str(), |(m, _)| m);
+    if let Some(bad) = main
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || " +-().\u{a0}/".contains(*c)))
+    {
+        return Err(invalid(format!(
+            "“{text}” contains “{bad}”; use digits, spaces, + - ( ) and . only."
+        )));
+    }
+    if main.trim_start().chars().skip(1).any(|c| c == '+') {
+        return Err(invalid(format!("“{text}”: a + may only start the number.")));
+    }
+    let digits = phone_digits(main);
+    if !(4..=20).contains(&digits.trim_start_matches('+').len()) {
+        return Err(invalid(format!(
+            "“{text}” should have between 4 and 20 digits."
+        )));
+    }
+    Ok(text.to_string())
+}
+
+/// The digits of a phone number (with a leading + kept), for matching and search.
+pub fn phone_digits(text: &str) -> String {
+    let plus = text.trim_start().starts_with('+');
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    if plus { format!("+{digits}") } else { digits }
+}
+
+/// A company's web domain from a domain or URL: `https://www.Example.com/about` → `example.com`.
+pub fn domain(input: &str) -> Result<String, Invalid> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(invalid("Enter a domain, as in example.com."));
+    }
+    let without_scheme = text.split_once("://").map_or(text, |(_, rest)| rest);
+    let authority = without_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host_part = authority.split(':').next().unwrap_or_default();
+    let clean = host(host_part)
+        .map_err(|_| invalid(format!("“{text}” is not a web address or domain.")))?;
+    if !clean.contains('.') {
+        return Err(invalid(format!("“{text}” needs a dot, as in example.com.")));
+    }
+    Ok(clean.strip_prefix("www.").unwrap_or(&clean).to_string())
+}
+
+/// A DNS host name, lower-cased: labels of letters, digits and inner hyphens (Unicode letters
+/// are allowed for internationalised names).
+fn host(text: &str) -> Result<String, ()> {
+    let lower = text.trim_end_matches('.').to_lowercase();
+    if lower.is_empty() || lower.len() > 253 {
+        return Err(());
+    }
+    for label in lower.split('.') {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_alphanumeric() || c == '-');
+        if !ok {
+            return Err(());
+        }
+    }
+    Ok(lower)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(email("  Ada@Example.COM ").unwrap(), "Ada@example.com");
+        assert_eq!(
+            email("a.b+tag@mail.example.co.uk").unwrap(),
+            "a.b+tag@mail.example.co.uk"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada @example.com",
+            "ada@exa_mple.com",
+            "ada@-x.com",
+        ] {
+            let err = email(bad).unwrap_err();
+            assert!(!err.message.is_empty(), "{bad}");
+        }
+        assert!(email("ada").unwrap_err().message.contains("@"));
+    }
+
+    #[test]
+    fn phones() {
+        for good in [
+            "+1 (555) 123-4567",
+            "020 7946 0958",
+            "555.1234 ext 12",
+            "+44 20 7946 0958 x3",
+        ] {
+            assert_eq!(phone(good).unwrap(), good);
+        }
+        for bad in ["", "12", "call me", "+1 555 +2", "555-CALL-NOW"] {
+            assert!(phone(bad).is_err(), "{bad}");
+        }
+        assert_eq!(phone_digits("+1 (555) 123-4567"), "+15551234567");
+    }
+
+    #[test]
+    fn domains() {
+        assert_eq!(
+            domain("https://www.Example.com/about?x=1").unwrap(),
+            "example.com"
+        );
+        assert_eq!(domain("acme.io").unwrap(), "acme.io");
+        assert_eq!(
+            domain("http://user@shop.acme.io:8080").unwrap(),
+            "shop.acme.io"
+        );
+        for bad in ["", "localhost", "not a domain", "http://", "exa mple.com"] {
+            assert!(domain(bad).is_err(), "{bad}");
+        }
+    }
+}
