@@ -2,6 +2,7 @@
 //! piece is tested natively with plain `cargo test` and compiled unchanged to wasm32.
 
 pub mod backoff;
+pub mod directory;
 pub mod ids;
 pub mod protocol;
 pub mod record;

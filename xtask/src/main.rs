@@ -16,7 +16,8 @@ commands:
   run [-- RELAY FLAGS]   build the app and start the relay at http://127.0.0.1:8080
                          (relay flags: cargo xtask run -- --help)
   dist                   build the app into dist/ and print its download size
-  test                   fmt, clippy, native tests, wasm tests in Chromium, end-to-end tests";
+  test                   fmt, clippy, native tests, wasm tests in Chromium, end-to-end tests
+  bench                  print performance figures, each beside a baseline measured in the same run";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +32,7 @@ fn dispatch(args: &[String]) -> Result<()> {
         Some("run") => run(&args[1..]),
         Some("dist") => dist::build().map(drop),
         Some("test") => test(),
+        Some("bench") => bench(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -108,6 +110,12 @@ fn test() -> Result<()> {
     println!("\nxtask: every step passed");
     println!("{} passed, {} failed", totals.passed, totals.failed);
     Ok(())
+}
+
+fn bench() -> Result<()> {
+    let mut native = cargo();
+    native.args(["bench", "--package", "kith-core", "--bench", "records"]);
+    step("native benchmarks: records, summaries, search", native)
 }
 
 /// The workspace root.

@@ -1,0 +1,379 @@
+//! The in-memory directory of every record's summary: what lists, search and record links read.
+//! It never holds full documents.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use crate::ids::RecordId;
+use crate::record::RecordKind;
+use crate::summary::Summary;
+use crate::validate::phone_digits;
+
+/// Columns a list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    Name,
+    Email,
+    Company,
+    City,
+    Stage,
+    Updated,
+    Created,
+}
+
+/// What a list asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    pub kind: RecordKind,
+    /// Free text; every word must match somewhere (name, emails, phones, company, tags, …).
+    pub text: String,
+    pub sort: SortKey,
+    pub descending: bool,
+}
+
+impl ListQuery {
+    pub fn all(kind: RecordKind) -> Self {
+        Self {
+            kind,
+            text: String::new(),
+            sort: SortKey::Name,
+            descending: false,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Directory {
+    items: Vec<Summary>,
+    by_id: HashMap<RecordId, usize>,
+    /// Lower-cased searchable text per item, including its company's name.
+    haystacks: Vec<String>,
+}
+
+impl Directory {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn from_summaries(summaries: impl IntoIterator<Item = Summary>) -> Self {
+        let mut dir = Self::new();
+        for s in summaries {
+            let index = dir.items.len();
+            dir.by_id.insert(s.id.clone(), index);
+            dir.items.push(s);
+        }
+        dir.haystacks = (0..dir.items.len())
+            .map(|i| dir.haystack(&dir.items[i]))
+            .collect();
+        dir
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn get(&self, id: &RecordId) -> Option<&Summary> {
+        self.by_id.get(id).map(|&i| &self.items[i])
+    }
+
+    pub fn at(&self, index: usize) -> &Summary {
+        &self.items[index]
+    }
+
+    /// Adds or replaces a summary. A company's new name reaches its people's search text.
+    pub fn upsert(&mut self, summary: Summary) {
+        let renamed_company = (summary.kind == RecordKind::Company
+            && self
+                .get(&summary.id)
+                .is_none_or(|old| old.name != summary.name))
+        .then(|| summary.id.clone());
+        let haystack = self.haystack(&summary);
+        match self.by_id.get(&summary.id) {
+            Some(&i) => {
+                self.items[i] = summary;
+                self.haystacks[i] = haystack;
+            }
+            None => {
+                self.by_id.insert(summary.id.clone(), self.items.len());
+                self.items.push(summary);
+                self.haystacks.push(haystack);
+            }
+        }
+        if let Some(company) = renamed_company {
+            self.refresh_people_of(&company);
+        }
+    }
+
+    fn refresh_people_of(&mut self, company: &RecordId) {
+        for i in 0..self.items.len() {
+            if self.items[i].company_id.as_ref() == Some(company) {
+                self.haystacks[i] = self.haystack(&self.items[i]);
+            }
+        }
+    }
+
+    /// The name of the company `id`, if known.
+    pub fn name_of(&self, id: &RecordId) -> Option<&str> {
+        self.get(id)
+            .map(|s| s.name.as_str())
+            .filter(|n| !n.is_empty())
+    }
+
+    /// Live (not deleted) people linked to a company, by name.
+    pub fn people_of(&self, company: &RecordId) -> Vec<&Summary> {
+        let mut people: Vec<&Summary> = self
+            .items
+            .iter()
+            .filter(|s| {
+                s.kind == RecordKind::Person && !s.deleted && s.company_id.as_ref() == Some(company)
+            })
+            .collect();
+        people.sort_by(|a, b| compare_text(&a.name, &b.name));
+        people
+    }
+
+    /// Indexes of the live records matching `query`, in its order.
+    pub fn list(&self, query: &ListQuery) -> Vec<usize> {
+        let words = SearchWords::new(&query.text);
+        let hits: Vec<usize> = (0..self.items.len())
+            .filter(|&i| {
+                let s = &self.items[i];
+                s.kind == query.kind && !s.deleted && words.matches(&self.haystacks[i])
+            })
+            .collect();
+        // Each key is computed once per hit, not once per comparison.
+        let mut keyed: Vec<(SortValue, usize)> = hits
+            .into_iter()
+            .map(|i| (self.sort_value(query.sort, &self.items[i]), i))
+            .collect();
+        keyed.sort_unstable_by(|(ka, a), (kb, b)| {
+            let order = ka.cmp_values(kb);
+            let order = if query.descending {
+                order.reverse()
+            } else {
+                order
+            };
+            // Empty values stay last either way; ties fall back to the id (creation order) so
+            // the order is the same on every device and after every reload.
+            ka.is_empty()
+                .cmp(&kb.is_empty())
+                .then(order)
+                .then_with(|| self.items[*a].id.cmp(&self.items[*b].id))
+        });
+        keyed.into_iter().map(|(_, i)| i).collect()
+    }
+
+    fn sort_value(&self, key: SortKey, s: &Summary) -> SortValue {
+        let text = |t: &str| SortValue::Text(t.to_lowercase());
+        match key {
+            SortKey::Name => text(&s.name),
+            SortKey::Email => text(s.primary_email().unwrap_or("")),
+            SortKey::Company => text(
+                s.company_id
+                    .as_ref()
+                    .and_then(|c| self.name_of(c))
+                    .unwrap_or(""),
+            ),
+            SortKey::City => text(&s.city),
+            SortKey::Stage => SortValue::Number(s.stage.map_or(i64::MAX, |st| st as i64)),
+            SortKey::Updated => SortValue::Number(s.updated_at),
+            SortKey::Created => SortValue::Number(s.created_at),
+        }
+    }
+
+    fn haystack(&self, s: &Summary) -> String {
+        let mut text = String::with_capacity(64);
+        let mut push = |part: &str| {
+            if !part.is_empty() {
+                text.push_str(&part.to_lowercase());
+                text.push('\u{1f}');
+            }
+        };
+        push(&s.name);
+        s.emails.iter().for_each(|e| push(e));
+        for phone in &s.phones {
+            push(phone);
+            push(&phone_digits(phone));
+        }
+        push(&s.title);
+        push(&s.domain);
+        push(&s.city);
+        s.tags.iter().for_each(|t| push(t));
+        if let Some(company) = s.company_id.as_ref().and_then(|c| self.name_of(c)) {
+            push(company);
+        }
+        text
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum SortValue {
+    Text(String),
+    Number(i64),
+}
+
+impl SortValue {
+    /// Unset values sort last in both directions.
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Text(t) => t.is_empty(),
+            Self::Number(n) => *n == i64::MAX,
+        }
+    }
+
+    fn cmp_values(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Self::Text(a), Self::Text(b)) => a.cmp(b),
+            (Self::Number(a), Self::Number(b)) => a.cmp(b),
+            (Self::Text(_), Self::Number(_)) => Ordering::Less,
+            (Self::Number(_), Self::Text(_)) => Ordering::Greater,
+        }
+    }
+}
+
+/// Empty values sort last; otherwise case-insensitive.
+fn compare_text(a: &str, b: &str) -> Ordering {
+    match (a.is_empty(), b.is_empty()) {
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => a.to_lowercase().cmp(&b.to_lowercase()),
+    }
+}
+
+/// A search, split into lower-cased words; digit-only words also match phone digits.
+struct SearchWords(Vec<String>);
+
+impl SearchWords {
+    fn new(text: &str) -> Self {
+        Self(text.split_whitespace().map(str::to_lowercase).collect())
+    }
+
+    fn matches(&self, haystack: &str) -> bool {
+        self.0.iter().all(|w| haystack.contains(w.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::UserId;
+    use crate::record::{Channel, Field, Record};
+
+    fn summary(
+        kind: RecordKind,
+        edit: impl FnOnce(&mut crate::record::Edit<'_>) -> Result<(), crate::record::RecordError>,
+    ) -> Summary {
+        let mut r = Record::create(RecordId::new(), kind, &UserId("u".into()), 1);
+        r.edit(2, edit).unwrap();
+        r.summary()
+    }
+
+    fn names(dir: &Directory, hits: &[usize]) -> Vec<String> {
+        hits.iter().map(|&i| dir.at(i).name.clone()).collect()
+    }
+
+    fn fixture() -> (Directory, RecordId) {
+        let acme = summary(RecordKind::Company, |e| e.set(Field::Name, "Acme Corp"));
+        let acme_id = acme.id.clone();
+        let id = acme_id.to_string();
+        let people = [
+            summary(RecordKind::Person, |e| {
+                e.set(Field::Name, "Ada Lovelace")?;
+                e.add_channel(Channel::Email, "ada@analytical.org", "")?;
+                e.add_tag("vip")
+            }),
+            summary(RecordKind::Person, |e| {
+                e.set(Field::Name, "grace hopper")?;
+                e.set(Field::CompanyId, &id)?;
+                e.add_channel(Channel::Phone, "+1 (555) 010-0199", "")
+                    .map(drop)
+            }),
+            summary(RecordKind::Person, |e| e.set(Field::Name, "Alan Turing")),
+            summary(RecordKind::Person, |e| e.set(Field::City, "Nowhere")),
+        ];
+        (
+            Directory::from_summaries(std::iter::once(acme).chain(people)),
+            acme_id,
+        )
+    }
+
+    #[test]
+    fn lists_one_kind_sorted_by_name_with_empty_names_last() {
+        let (dir, _) = fixture();
+        let hits = dir.list(&ListQuery::all(RecordKind::Person));
+        assert_eq!(
+            names(&dir, &hits),
+            ["Ada Lovelace", "Alan Turing", "grace hopper", ""]
+        );
+        let mut query = ListQuery::all(RecordKind::Person);
+        query.descending = true;
+        assert_eq!(
+            names(&dir, &dir.list(&query)),
+            ["grace hopper", "Alan Turing", "Ada Lovelace", ""]
+        );
+    }
+
+    #[test]
+    fn search_matches_every_word_across_fields() {
+        let (dir, _) = fixture();
+        let find = |text: &str| {
+            let query = ListQuery {
+                text: text.into(),
+                ..ListQuery::all(RecordKind::Person)
+            };
+            names(&dir, &dir.list(&query))
+        };
+        assert_eq!(find("ADA"), ["Ada Lovelace"]);
+        assert_eq!(find("analytical"), ["Ada Lovelace"]);
+        assert_eq!(find("vip"), ["Ada Lovelace"]);
+        assert_eq!(
+            find("acme"),
+            ["grace hopper"],
+            "a person is found by their company's name"
+        );
+        assert_eq!(
+            find("5550100199"),
+            ["grace hopper"],
+            "phones match by digits"
+        );
+        assert_eq!(find("555 010"), ["grace hopper"]);
+        assert_eq!(find("a turing"), ["Alan Turing"]);
+        assert!(find("zzz").is_empty());
+    }
+
+    #[test]
+    fn renaming_a_company_updates_its_people_and_deleted_records_vanish() {
+        let (mut dir, acme) = fixture();
+        let mut renamed = dir.get(&acme).unwrap().clone();
+        renamed.name = "Globex".into();
+        dir.upsert(renamed);
+        let query = ListQuery {
+            text: "globex".into(),
+            ..ListQuery::all(RecordKind::Person)
+        };
+        assert_eq!(names(&dir, &dir.list(&query)), ["grace hopper"]);
+        assert_eq!(dir.people_of(&acme).len(), 1);
+
+        let grace = dir.at(dir.list(&query)[0]).clone();
+        dir.upsert(Summary {
+            deleted: true,
+            ..grace
+        });
+        assert!(dir.list(&query).is_empty());
+        assert!(dir.people_of(&acme).is_empty());
+    }
+
+    #[test]
+    fn sort_by_company_then_stable_by_creation() {
+        let (dir, _) = fixture();
+        let query = ListQuery {
+            sort: SortKey::Company,
+            ..ListQuery::all(RecordKind::Person)
+        };
+        assert_eq!(names(&dir, &dir.list(&query))[0], "grace hopper");
+    }
+}
