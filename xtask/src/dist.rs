@@ -51,7 +51,15 @@ pub fn build() -> Result<PathBuf> {
     let mut bindgen = Command::new("wasm-bindgen");
     bindgen
         .arg(&wasm)
-        .args(["--target", "web", "--no-typescript", "--out-dir"])
+        // Function names are half the module's size and of no use to a user.
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--remove-name-section",
+            "--remove-producers-section",
+            "--out-dir",
+        ])
         .arg(dist.join("pkg"));
     step("generating the JS bindings (wasm-bindgen)", bindgen)?;
 
