@@ -3,8 +3,12 @@
 mod app;
 mod icons;
 mod pages;
+mod records;
 pub mod relay_link;
 mod shell;
+pub mod store;
+mod toasts;
+pub mod workspace;
 
 pub use app::App;
 

@@ -6,6 +6,8 @@ use leptos_router::components::A;
 
 use crate::icons::Icon;
 use crate::relay_link::RelayLink;
+use crate::toasts::ToastRegion;
+use crate::workspace::{SaveState, Workspace};
 
 /// The sections reachable from the main navigation, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +69,10 @@ pub fn Shell(children: Children) -> impl IntoView {
                     {Icon::Logo.view()}
                     <span class="brand__name">"Kith"</span>
                 </A>
-                <ConnectionIndicator/>
+                <div class="shell__status">
+                    <SaveIndicator/>
+                    <ConnectionIndicator/>
+                </div>
             </header>
             <nav class="shell__nav" aria-label="Main">
                 <ul class="nav">
@@ -89,6 +94,7 @@ pub fn Shell(children: Children) -> impl IntoView {
             <main class="shell__main" id="main" tabindex="-1">
                 {children()}
             </main>
+            <ToastRegion/>
         </div>
     }
 }
@@ -107,5 +113,25 @@ pub fn ConnectionIndicator() -> impl IntoView {
             <span class="link-status__dot" aria-hidden="true"></span>
             <span class="link-status__label">{move || state.read().label()}</span>
         </div>
+    }
+}
+
+/// Whether everything is saved on this device; unsaved work can be retried from here.
+#[component]
+pub fn SaveIndicator() -> impl IntoView {
+    let ws = expect_context::<Workspace>();
+    move || {
+        match ws.save_state.get() {
+        SaveState::Saved => view! { <span class="save-state" data-testid="save-state">"Saved"</span> }.into_any(),
+        SaveState::Saving => view! { <span class="save-state" data-testid="save-state">"Saving…"</span> }.into_any(),
+        SaveState::Unsaved { count, message } => view! {
+            <span class="save-state save-state--error" role="alert" data-testid="save-state" title=message.clone()>
+                {format!("{count} not saved: {message}")}
+                <button type="button" class="button button--small" on:click=move |_| {
+                    leptos::task::spawn_local(async move { let _ = ws.retry_unsaved().await; });
+                }>"Retry"</button>
+            </span>
+        }.into_any(),
+    }
     }
 }

@@ -3,7 +3,7 @@
 mod sections;
 mod settings;
 
-pub use sections::{Companies, Deals, NotFound, People, Tasks};
+pub use sections::{Deals, NotFound, Tasks};
 pub use settings::Settings;
 
 use leptos::prelude::*;

@@ -3,32 +3,6 @@ use leptos::prelude::*;
 use super::{EmptyState, PageHeader};
 
 #[component]
-pub fn People() -> impl IntoView {
-    view! {
-        <div class="page" data-testid="page-people">
-            <PageHeader title="People"/>
-            <EmptyState
-                title="No people yet"
-                text="The people you work with will be listed here, searchable even without a connection."
-            />
-        </div>
-    }
-}
-
-#[component]
-pub fn Companies() -> impl IntoView {
-    view! {
-        <div class="page" data-testid="page-companies">
-            <PageHeader title="Companies"/>
-            <EmptyState
-                title="No companies yet"
-                text="Companies group the people you deal with and the deals you are working on."
-            />
-        </div>
-    }
-}
-
-#[component]
 pub fn Deals() -> impl IntoView {
     view! {
         <div class="page" data-testid="page-deals">

@@ -4,11 +4,13 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::PageHeader;
 use crate::relay_link::{LinkState, RelayLink};
+use crate::workspace::Workspace;
 
 #[component]
 pub fn Settings() -> impl IntoView {
     let state = expect_context::<RelayLink>().state();
     let storage = LocalResource::new(storage_usage);
+    let ws = expect_context::<Workspace>();
     view! {
         <div class="page" data-testid="page-settings">
             <PageHeader title="Settings"/>
@@ -41,6 +43,16 @@ pub fn Settings() -> impl IntoView {
                     </dd>
                 </dl>
             </section>
+            {move || {
+                let problems = ws.problems.get();
+                (!problems.is_empty()).then(|| view! {
+                    <section class="card" aria-labelledby="settings-problems" data-testid="settings-problems">
+                        <h2 class="card__title" id="settings-problems">"Unreadable entries"</h2>
+                        <p class="muted">"These were found in this device's storage and could not be read. They are kept untouched; everything else works."</p>
+                        <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                    </section>
+                })
+            }}
         </div>
     }
 }

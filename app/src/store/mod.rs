@@ -1,0 +1,393 @@
+//! The browser's durable store: IndexedDB holding each record's Automerge bytes, its summary
+//! and the outbox of local changes not yet acknowledged by a relay.
+//!
+//! The store keeps bytes only; the record layer encodes and decodes them. Writes that belong
+//! together (record, summary, outbox entry) go in one transaction and return only once it has
+//! completed, so "saved" is never said for half a write.
+
+mod codec;
+mod error;
+mod read;
+mod schema;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use indexed_db_futures::KeyRange;
+use indexed_db_futures::database::Database;
+use indexed_db_futures::internals::SystemRepr;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::{
+    Transaction, TransactionDurability, TransactionMode, TransactionOptions,
+};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use codec::{Fields, key_text};
+pub use error::StoreError;
+use schema::{KIND_INDEX, META, OUTBOX, RECORDS, SUMMARIES};
+pub use schema::{MIGRATIONS, Migration, Upgrade};
+
+/// More change chunks than this and a record should be compacted into a snapshot.
+pub const COMPACT_AFTER_CHANGES: usize = 32;
+
+/// A record's stored bytes: a compacted Automerge snapshot plus the change chunks appended since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordBytes {
+    pub id: String,
+    pub kind: String,
+    pub snapshot: Vec<u8>,
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// A record's encoded summary: what lists and search need without loading the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryBytes {
+    pub id: String,
+    pub kind: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Local change bytes not yet acknowledged by a relay; `seq` orders local edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub seq: u64,
+    pub record_id: String,
+    pub bytes: Vec<u8>,
+}
+
+/// How a write changes the record's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Append {
+    /// Append one incremental change chunk.
+    Changes(Vec<u8>),
+    /// Replace the snapshot and drop the chunks (compaction, or a new record).
+    Snapshot(Vec<u8>),
+}
+
+/// One local edit: the record's bytes, its new summary and, unless the edit need not be sent,
+/// the change bytes for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordWrite {
+    pub id: String,
+    pub kind: String,
+    pub append: Append,
+    pub summary: Vec<u8>,
+    pub outbox: Option<Vec<u8>>,
+}
+
+/// Entries read back, and those skipped because they are not what this version writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded<T> {
+    pub items: Vec<T>,
+    pub skipped: Vec<SkippedEntry>,
+}
+
+impl<T> Default for Loaded<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+}
+
+/// An entry left untouched in the database because it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedEntry {
+    pub store: &'static str,
+    pub key: String,
+    pub reason: String,
+}
+
+/// An open connection to one Kith database. Dropping it closes the connection.
+pub struct Store {
+    db: Database,
+    fields: Fields,
+    /// Set when another tab's upgrade or deletion made this connection close.
+    closed: Rc<Cell<bool>>,
+    _on_version_change: Closure<dyn FnMut()>,
+}
+
+impl Store {
+    /// Opens (creating or upgrading) the database `name` with the app's schema.
+    pub async fn open(name: &str) -> Result<Store, StoreError> {
+        Self::open_with(name, MIGRATIONS).await
+    }
+
+    /// Opens `name` with an explicit list of migrations (tests and schema work).
+    #[doc(hidden)]
+    pub async fn open_with(
+        name: &str,
+        migrations: &'static [Migration],
+    ) -> Result<Store, StoreError> {
+        let db = schema::open(name, migrations).await?;
+        let closed = Rc::new(Cell::new(false));
+        // Another tab wants to upgrade or delete: step aside rather than block it.
+        let on_version_change = Closure::<dyn FnMut()>::new({
+            let sys = db.as_sys().clone();
+            let closed = closed.clone();
+            move || {
+                closed.set(true);
+                sys.close();
+            }
+        });
+        db.as_sys()
+            .set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        Ok(Store {
+            db,
+            fields: Fields::new(),
+            closed,
+            _on_version_change: on_version_change,
+        })
+    }
+
+    /// Deletes the database `name` (tests, and erasing a workspace from this browser).
+    pub async fn delete_database(name: &str) -> Result<(), StoreError> {
+        schema::delete(name).await
+    }
+
+    /// True when the record should be rewritten as one snapshot ([`Append::Snapshot`]).
+    pub fn needs_compaction(record: &RecordBytes) -> bool {
+        let change_bytes: usize = record.changes.iter().map(Vec::len).sum();
+        record.changes.len() > COMPACT_AFTER_CHANGES || change_bytes > record.snapshot.len()
+    }
+
+    /// Writes the record, its summary and its outbox entry atomically; returns once durable.
+    pub async fn write(&self, write: RecordWrite) -> Result<(), StoreError> {
+        self.write_many(vec![write]).await
+    }
+
+    /// Writes many records in one transaction (imports, bootstrap): all or none.
+    pub async fn write_many(&self, writes: Vec<RecordWrite>) -> Result<(), StoreError> {
+        let tx = self.write_tx(&[RECORDS, SUMMARIES, OUTBOX])?;
+        let records = tx.object_store(RECORDS)?;
+        let summaries = tx.object_store(SUMMARIES)?;
+        let outbox = tx.object_store(OUTBOX)?;
+        let f = &self.fields;
+        let sys = tx_sys(&tx);
+        let issued: Result<(), StoreError> = async {
+            for w in &writes {
+                let value: JsValue = match &w.append {
+                    Append::Snapshot(snapshot) => f.record(&w.kind, snapshot, &[]).into(),
+                    Append::Changes(chunk) => {
+                        let stored: Option<JsValue> =
+                            records.get(w.id.as_str()).primitive()?.await?;
+                        match stored {
+                            None => f.record(&w.kind, &[], std::slice::from_ref(chunk)).into(),
+                            Some(stored) => {
+                                // Never overwrite what cannot be read: abort instead.
+                                f.append_change(&stored, &w.kind, chunk).map_err(|reason| {
+                                    StoreError::Corrupt {
+                                        store: RECORDS,
+                                        key: w.id.clone(),
+                                        reason,
+                                    }
+                                })?;
+                                stored
+                            }
+                        }
+                    }
+                };
+                // Requests go out when built; their failures surface in the commit.
+                drop(records.put(value).with_key(w.id.as_str()).primitive()?);
+                let summary: JsValue = f.summary(&w.kind, &w.summary).into();
+                drop(summaries.put(summary).with_key(w.id.as_str()).primitive()?);
+                if let Some(bytes) = &w.outbox {
+                    let entry: JsValue = f.outbox(&w.id, bytes).into();
+                    drop(outbox.add(entry).primitive()?);
+                }
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = issued {
+            return Err(self.failure(&sys, e));
+        }
+        self.commit(tx).await
+    }
+
+    /// Removes a record and its summary for good (privacy erase), with an optional outbox
+    /// entry, in one transaction.
+    pub async fn delete_record(&self, id: &str, outbox: Option<Vec<u8>>) -> Result<(), StoreError> {
+        let tx = self.write_tx(&[RECORDS, SUMMARIES, OUTBOX])?;
+        drop(tx.object_store(RECORDS)?.delete(id).primitive()?);
+        drop(tx.object_store(SUMMARIES)?.delete(id).primitive()?);
+        if let Some(bytes) = outbox {
+            let entry: JsValue = self.fields.outbox(id, &bytes).into();
+            drop(tx.object_store(OUTBOX)?.add(entry).primitive()?);
+        }
+        self.commit(tx).await
+    }
+
+    /// The record's bytes, `None` if there is no such record.
+    pub async fn record(&self, id: &str) -> Result<Option<RecordBytes>, StoreError> {
+        let tx = self.read_tx(&[RECORDS])?;
+        let stored: Option<JsValue> = tx.object_store(RECORDS)?.get(id).primitive()?.await?;
+        stored
+            .map(|value| {
+                self.fields
+                    .decode_record(id.to_owned(), &value)
+                    .map_err(|reason| StoreError::Corrupt {
+                        store: RECORDS,
+                        key: id.to_owned(),
+                        reason,
+                    })
+            })
+            .transpose()
+    }
+
+    /// Every summary, in id order; unreadable ones are reported, not returned (nor deleted).
+    pub async fn summaries(&self) -> Result<Loaded<SummaryBytes>, StoreError> {
+        let tx = self.read_tx(&[SUMMARIES])?;
+        let store = tx.object_store(SUMMARIES)?;
+        let pairs = read::all_pairs(&store, None).await?;
+        Ok(self.decode_summaries(pairs))
+    }
+
+    /// The summaries of one kind (through the `kind` index), in id order.
+    pub async fn summaries_of_kind(&self, kind: &str) -> Result<Loaded<SummaryBytes>, StoreError> {
+        let tx = self.read_tx(&[SUMMARIES])?;
+        let store = tx.object_store(SUMMARIES)?;
+        let pairs = read::all_pairs(&store.index(KIND_INDEX)?, Some(kind)).await?;
+        Ok(self.decode_summaries(pairs))
+    }
+
+    fn decode_summaries(&self, pairs: Vec<(JsValue, JsValue)>) -> Loaded<SummaryBytes> {
+        let mut kinds = codec::Kinds::default();
+        decode_all(SUMMARIES, pairs, |key, value| match key.as_string() {
+            Some(id) => self.fields.decode_summary(id, value, &mut kinds),
+            None => Err("the key is not a string".to_owned()),
+        })
+    }
+
+    /// The outbox in the order of the local edits.
+    pub async fn outbox(&self) -> Result<Loaded<OutboxEntry>, StoreError> {
+        let tx = self.read_tx(&[OUTBOX])?;
+        let pairs = read::all_pairs(&tx.object_store(OUTBOX)?, None).await?;
+        Ok(decode_all(OUTBOX, pairs, |key, value| match key.as_f64() {
+            // Key generator values are integers in 1..=2^53.
+            Some(n) if n >= 1.0 && n.fract() == 0.0 => self.fields.decode_outbox(n as u64, value),
+            _ => Err("the key is not a sequence number".to_owned()),
+        }))
+    }
+
+    /// Removes the outbox entries with `seq <= up_to_seq` (the relay has them durably).
+    pub async fn ack_outbox(&self, up_to_seq: u64) -> Result<(), StoreError> {
+        let tx = self.write_tx(&[OUTBOX])?;
+        // Explicit bound: the crate maps `..=x` to an *open* upper bound (x excluded).
+        let range: KeyRange<f64> = KeyRange::UpperBound(up_to_seq as f64, false);
+        drop(
+            tx.object_store(OUTBOX)?
+                .delete::<f64, _>(range)
+                .primitive()?,
+        );
+        self.commit(tx).await
+    }
+
+    /// A small string value (JSON if structured): device id, relay cursor…
+    pub async fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let tx = self.read_tx(&[META])?;
+        let stored: Option<JsValue> = tx.object_store(META)?.get(key).primitive()?.await?;
+        stored
+            .map(|value| {
+                value.as_string().ok_or_else(|| StoreError::Corrupt {
+                    store: META,
+                    key: key.to_owned(),
+                    reason: format!("the value is {}, not a string", codec::describe(&value)),
+                })
+            })
+            .transpose()
+    }
+
+    /// Sets a small string value, durably.
+    pub async fn meta_set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let tx = self.write_tx(&[META])?;
+        drop(
+            tx.object_store(META)?
+                .put(value)
+                .with_key(key)
+                .primitive()?,
+        );
+        self.commit(tx).await
+    }
+
+    /// Closes the connection (dropping the store does the same).
+    pub fn close(self) {}
+
+    fn read_tx(&self, stores: &[&str]) -> Result<Transaction<'_>, StoreError> {
+        self.check_open()?;
+        Ok(self.db.transaction(stores).build()?)
+    }
+
+    /// Read-write with "strict" durability: `complete` then means flushed to disk, not just
+    /// handed to the OS (recent Chromium defaults to "relaxed").
+    fn write_tx(&self, stores: &[&str]) -> Result<Transaction<'_>, StoreError> {
+        self.check_open()?;
+        Ok(self
+            .db
+            .transaction(stores)
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(TransactionOptions::new().with_durability(TransactionDurability::Strict))
+            .build()?)
+    }
+
+    /// Commits and waits for `complete`.
+    async fn commit(&self, tx: Transaction<'_>) -> Result<(), StoreError> {
+        let sys = tx_sys(&tx);
+        tx.commit().await.map_err(|e| self.failure(&sys, e.into()))
+    }
+
+    /// Why a transaction failed: its own error (the failed request's, or the quota's) says it
+    /// better than the symptom seen later ("aborted", or a later request's `AbortError`).
+    fn failure(&self, tx: &web_sys::IdbTransaction, seen: StoreError) -> StoreError {
+        match self.check_open() {
+            Err(closed) => closed,
+            Ok(()) => tx.error().map_or(seen, StoreError::from),
+        }
+    }
+
+    fn check_open(&self) -> Result<(), StoreError> {
+        if self.closed.get() {
+            Err(StoreError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn tx_sys(tx: &Transaction<'_>) -> web_sys::IdbTransaction {
+    tx.as_sys().clone().unchecked_into()
+}
+
+/// Decodes every pair, setting aside (with the reason) those that are not readable.
+fn decode_all<T>(
+    store: &'static str,
+    pairs: Vec<(JsValue, JsValue)>,
+    mut decode: impl FnMut(&JsValue, &JsValue) -> Result<T, String>,
+) -> Loaded<T> {
+    let mut loaded = Loaded {
+        items: Vec::with_capacity(pairs.len()),
+        skipped: Vec::new(),
+    };
+    for (key, value) in &pairs {
+        match decode(key, value) {
+            Ok(item) => loaded.items.push(item),
+            Err(reason) => loaded.skipped.push(SkippedEntry {
+                store,
+                key: key_text(key),
+                reason,
+            }),
+        }
+    }
+    loaded
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let sys = self.db.as_sys();
+        sys.set_onversionchange(None);
+        sys.close();
+        // `_on_version_change` is freed after this body, once detached.
+    }
+}

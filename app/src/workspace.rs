@@ -1,0 +1,384 @@
+//! The reactive workspace: the directory of summaries the UI lists and searches, the records
+//! open for editing, and the store they are saved to. Views read signals; every change to a
+//! record goes through [`Workspace::create`] or [`Workspace::edit`].
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use kith_core::directory::{Directory, ListQuery};
+use kith_core::ids::{RecordId, UserId};
+use kith_core::record::{Edit, Record, RecordError, RecordKind};
+use kith_core::summary::Summary;
+use leptos::prelude::*;
+
+use crate::store::{Append, COMPACT_AFTER_CHANGES, RecordWrite, Store, StoreError};
+
+/// The IndexedDB database holding this browser's workspace.
+pub const DATABASE: &str = "kith";
+/// How many loaded documents stay in memory (each costs ~27 KB).
+const CACHED_RECORDS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Loading,
+    Ready,
+    Failed(String),
+}
+
+/// Whether everything the user did is durable on this device.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveState {
+    Saved,
+    Saving,
+    /// Writes that failed stay in memory and are retried; `message` says why they failed.
+    Unsaved {
+        count: usize,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ActionError {
+    #[error("{0}")]
+    Record(#[from] RecordError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("this record does not exist on this device")]
+    NotFound,
+    #[error("the workspace is still loading")]
+    NotReady,
+}
+
+/// Handle to the workspace, provided as context. Copy: it is only signal and arena handles.
+#[derive(Clone, Copy)]
+pub struct Workspace {
+    inner: StoredValue<Rc<Inner>, LocalStorage>,
+    pub phase: RwSignal<Phase>,
+    /// Bumped whenever the directory changes; anything reading the directory tracks it.
+    pub revision: RwSignal<u64>,
+    pub save_state: RwSignal<SaveState>,
+    /// Entries found unreadable in local storage (kept, not deleted), for Settings.
+    pub problems: RwSignal<Vec<String>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    store: RefCell<Option<Rc<Store>>>,
+    author: RefCell<Option<UserId>>,
+    directory: RefCell<Directory>,
+    open: RefCell<HashMap<RecordId, OpenRecord>>,
+    /// Writes the store refused, oldest first; retried in order.
+    unsaved: RefCell<Vec<RecordWrite>>,
+    in_flight: std::cell::Cell<usize>,
+}
+
+struct OpenRecord {
+    record: Record,
+    /// Change chunks stored after the snapshot; past the threshold the next write compacts.
+    chunks: usize,
+    last_used: u64,
+}
+
+impl Workspace {
+    /// Creates the handle and starts loading the local database.
+    pub fn open() -> Self {
+        let ws = Self {
+            inner: StoredValue::new_local(Rc::new(Inner::default())),
+            phase: RwSignal::new(Phase::Loading),
+            revision: RwSignal::new(0),
+            save_state: RwSignal::new(SaveState::Saved),
+            problems: RwSignal::new(Vec::new()),
+        };
+        leptos::task::spawn_local(async move {
+            match ws.load(DATABASE).await {
+                Ok(()) => ws.phase.set(Phase::Ready),
+                Err(e) => ws.phase.set(Phase::Failed(e.to_string())),
+            }
+        });
+        ws
+    }
+
+    fn inner(&self) -> Rc<Inner> {
+        self.inner.get_value()
+    }
+
+    async fn load(self, name: &str) -> Result<(), StoreError> {
+        request_persistent_storage();
+        let store = Rc::new(Store::open(name).await?);
+        let author = match store.meta_get("author").await? {
+            Some(author) => UserId(author),
+            None => {
+                let author = UserId(format!("local-{}", RecordId::new()));
+                store.meta_set("author", author.as_str()).await?;
+                author
+            }
+        };
+        let loaded = store.summaries().await?;
+        let mut summaries = Vec::with_capacity(loaded.items.len());
+        let mut to_rebuild: Vec<(String, String)> = Vec::new();
+        for entry in loaded.items {
+            match Summary::decode(&entry.bytes) {
+                Ok(summary) => summaries.push(summary),
+                Err(e) => to_rebuild.push((entry.id, e.to_string())),
+            }
+        }
+        to_rebuild.extend(loaded.skipped.into_iter().map(|s| (s.key, s.reason)));
+        let mut problems = Vec::new();
+        // Summaries are derived data: rebuild a bad one from its record and store it again.
+        for (id, reason) in to_rebuild {
+            match rebuild_summary(&store, &id, &author).await {
+                Ok(summary) => summaries.push(summary),
+                Err(e) => problems.push(format!(
+                    "Record {id} could not be read ({reason}; {e}). It was kept as it is."
+                )),
+            }
+        }
+        let inner = self.inner();
+        inner
+            .directory
+            .replace(Directory::from_summaries(summaries));
+        inner.author.replace(Some(author));
+        inner.store.replace(Some(store));
+        self.problems.set(problems);
+        self.revision.update(|r| *r += 1);
+        Ok(())
+    }
+
+    /// Reads the directory; tracks `revision` so memos and views re-run when it changes.
+    pub fn with_directory<T>(&self, f: impl FnOnce(&Directory) -> T) -> T {
+        self.revision.track();
+        f(&self.inner().directory.borrow())
+    }
+
+    pub fn list(&self, query: &ListQuery) -> Vec<usize> {
+        self.with_directory(|d| d.list(query))
+    }
+
+    pub fn summary(&self, id: &RecordId) -> Option<Summary> {
+        self.with_directory(|d| d.get(id).cloned())
+    }
+
+    /// Creates a record filled in by `fill`; nothing is created if `fill` fails validation.
+    pub async fn create(
+        self,
+        kind: RecordKind,
+        fill: impl FnOnce(&mut Edit<'_>) -> Result<(), RecordError>,
+    ) -> Result<RecordId, ActionError> {
+        let author = self.author()?;
+        let now = now_ms();
+        let mut record = Record::create(RecordId::new(), kind, &author, now);
+        record.edit(now, fill)?;
+        let id = record.id().clone();
+        let snapshot = record.save();
+        let write = RecordWrite {
+            id: id.to_string(),
+            kind: kind.as_str().into(),
+            append: Append::Snapshot(snapshot.clone()),
+            summary: record.summary().encode(),
+            // A whole document is also a valid change set for peers.
+            outbox: Some(snapshot),
+        };
+        self.remember(record, 0);
+        self.persist(write).await?;
+        Ok(id)
+    }
+
+    /// The full record, loaded from memory or local storage.
+    pub async fn record(self, id: &RecordId) -> Result<Record, ActionError> {
+        self.with_open(id, |open| open.record.clone()).await
+    }
+
+    /// Applies `change` to record `id` as one change and saves it. The directory updates at
+    /// once; the returned future resolves when the change is durable on this device.
+    pub async fn edit(
+        self,
+        id: &RecordId,
+        change: impl FnOnce(&mut Edit<'_>) -> Result<(), RecordError>,
+    ) -> Result<(), ActionError> {
+        self.ensure_open(id).await?;
+        let write = {
+            let inner = self.inner();
+            let mut open = inner.open.borrow_mut();
+            let entry = open.get_mut(id).ok_or(ActionError::NotFound)?;
+            let Some(change_bytes) = entry.record.edit(now_ms(), change)? else {
+                return Ok(());
+            };
+            let append = if entry.chunks + 1 >= COMPACT_AFTER_CHANGES {
+                entry.chunks = 0;
+                Append::Snapshot(entry.record.save())
+            } else {
+                entry.chunks += 1;
+                Append::Changes(entry.record.save_incremental())
+            };
+            RecordWrite {
+                id: id.to_string(),
+                kind: entry.record.kind().as_str().into(),
+                append,
+                summary: entry.record.summary().encode(),
+                outbox: Some(change_bytes),
+            }
+        };
+        self.persist(write).await
+    }
+
+    /// Tries again to save writes that failed (after the user freed space, say).
+    pub async fn retry_unsaved(self) -> Result<(), ActionError> {
+        let pending: Vec<RecordWrite> = self.inner().unsaved.borrow_mut().drain(..).collect();
+        for write in pending {
+            self.persist(write).await?;
+        }
+        Ok(())
+    }
+
+    fn author(&self) -> Result<UserId, ActionError> {
+        self.inner()
+            .author
+            .borrow()
+            .clone()
+            .ok_or(ActionError::NotReady)
+    }
+
+    fn store(&self) -> Result<Rc<Store>, ActionError> {
+        self.inner()
+            .store
+            .borrow()
+            .clone()
+            .ok_or(ActionError::NotReady)
+    }
+
+    /// Writes in call order; a failed write keeps its place (and every later one queues behind
+    /// it) so changes never reach storage out of order.
+    async fn persist(self, write: RecordWrite) -> Result<(), ActionError> {
+        let inner = self.inner();
+        if let Ok(summary) = Summary::decode(&write.summary) {
+            inner.directory.borrow_mut().upsert(summary);
+            self.revision.update(|r| *r += 1);
+        }
+        if !inner.unsaved.borrow().is_empty() {
+            inner.unsaved.borrow_mut().push(write);
+            self.report_unsaved("earlier changes are still waiting to be saved".into());
+            return Ok(());
+        }
+        let store = self.store()?;
+        inner.in_flight.set(inner.in_flight.get() + 1);
+        self.save_state.set(SaveState::Saving);
+        let result = store.write(write.clone()).await;
+        inner.in_flight.set(inner.in_flight.get() - 1);
+        match result {
+            Ok(()) => {
+                if inner.in_flight.get() == 0 && inner.unsaved.borrow().is_empty() {
+                    self.save_state.set(SaveState::Saved);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                inner.unsaved.borrow_mut().push(write);
+                self.report_unsaved(e.to_string());
+                Err(e.into())
+            }
+        }
+    }
+
+    fn report_unsaved(&self, message: String) {
+        let count = self.inner().unsaved.borrow().len();
+        self.save_state.set(SaveState::Unsaved { count, message });
+    }
+
+    async fn ensure_open(self, id: &RecordId) -> Result<(), ActionError> {
+        if self.inner().open.borrow().contains_key(id) {
+            return Ok(());
+        }
+        let author = self.author()?;
+        let stored = self
+            .store()?
+            .record(id.as_str())
+            .await?
+            .ok_or(ActionError::NotFound)?;
+        let chunks: Vec<&[u8]> = stored.changes.iter().map(Vec::as_slice).collect();
+        let record = Record::load(id.clone(), &stored.snapshot, &chunks, &author)?;
+        // Another task may have opened it meanwhile; the first one loaded wins.
+        if !self.inner().open.borrow().contains_key(id) {
+            self.remember(record, stored.changes.len());
+        }
+        Ok(())
+    }
+
+    async fn with_open<T>(
+        self,
+        id: &RecordId,
+        f: impl FnOnce(&mut OpenRecord) -> T,
+    ) -> Result<T, ActionError> {
+        self.ensure_open(id).await?;
+        let inner = self.inner();
+        let mut open = inner.open.borrow_mut();
+        let entry = open.get_mut(id).ok_or(ActionError::NotFound)?;
+        Ok(f(entry))
+    }
+
+    fn remember(&self, record: Record, chunks: usize) {
+        let inner = self.inner();
+        let mut open = inner.open.borrow_mut();
+        let tick = open.values().map(|o| o.last_used).max().unwrap_or(0) + 1;
+        open.insert(
+            record.id().clone(),
+            OpenRecord {
+                record,
+                chunks,
+                last_used: tick,
+            },
+        );
+        if open.len() > CACHED_RECORDS {
+            let unsaved: Vec<String> = inner
+                .unsaved
+                .borrow()
+                .iter()
+                .map(|w| w.id.clone())
+                .collect();
+            let oldest = open
+                .iter()
+                .filter(|(id, _)| !unsaved.contains(&id.to_string()))
+                .min_by_key(|(_, o)| o.last_used)
+                .map(|(id, _)| id.clone());
+            if let Some(id) = oldest {
+                open.remove(&id);
+            }
+        }
+    }
+}
+
+async fn rebuild_summary(store: &Store, id: &str, author: &UserId) -> Result<Summary, String> {
+    let record_id = RecordId::parse(id).map_err(|e| e.to_string())?;
+    let stored = store
+        .record(id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("its record is missing")?;
+    let chunks: Vec<&[u8]> = stored.changes.iter().map(Vec::as_slice).collect();
+    let mut record =
+        Record::load(record_id, &stored.snapshot, &chunks, author).map_err(|e| e.to_string())?;
+    let summary = record.summary();
+    let write = RecordWrite {
+        id: id.into(),
+        kind: stored.kind,
+        append: Append::Snapshot(record.save()),
+        summary: summary.encode(),
+        outbox: None,
+    };
+    store.write(write).await.map_err(|e| e.to_string())?;
+    Ok(summary)
+}
+
+/// Asks the browser not to evict the workspace under storage pressure. The answer is shown
+/// in Settings; a refusal changes nothing else.
+fn request_persistent_storage() {
+    if let Ok(promise) = window().navigator().storage().persist() {
+        leptos::task::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        });
+    }
+}
+
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
