@@ -598,6 +598,47 @@ impl Browser {
     }
 
     /// Runs `script` in the page (`return` a value to get it back).
+    /// Types `text` into the input at `css` as a person would, after clearing it.
+    pub async fn type_text(&self, css: &str, text: &str) -> Result<()> {
+        let element = self.wait_for(css, DEFAULT_TIMEOUT).await?;
+        element
+            .clear()
+            .await
+            .with_context(|| format!("clearing {css}"))?;
+        element
+            .send_keys(text)
+            .await
+            .with_context(|| format!("typing into {css}"))?;
+        Ok(())
+    }
+
+    /// Types into a field and leaves it with Tab, which commits an inline edit.
+    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
+        self.type_text(css, text).await?;
+        let element = self.find(css).await?;
+        element
+            .send_keys("\u{E004}")
+            .await
+            .with_context(|| format!("leaving {css}"))?;
+        Ok(())
+    }
+
+    /// Presses Enter in the input at `css` (submits its form).
+    pub async fn press_enter(&self, css: &str) -> Result<()> {
+        let element = self.find(css).await?;
+        element
+            .send_keys("\u{E007}")
+            .await
+            .with_context(|| format!("pressing Enter in {css}"))?;
+        Ok(())
+    }
+
+    /// The value of the input at `css`.
+    pub async fn value_of(&self, css: &str) -> Result<String> {
+        let element = self.find(css).await?;
+        Ok(element.prop("value").await?.unwrap_or_default())
+    }
+
     pub async fn eval(&self, script: &str) -> Result<Value> {
         self.client
             .execute(script, Vec::new())
