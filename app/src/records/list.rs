@@ -4,6 +4,7 @@
 use kith_core::directory::{ListQuery, SortKey};
 use kith_core::record::RecordKind;
 use leptos::prelude::*;
+use leptos::tachys::html::attribute::custom::custom_attribute;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsCast;
@@ -178,6 +179,8 @@ pub fn RecordList(kind: RecordKind) -> impl IntoView {
                                         }).collect_view()}
                                     </div>
                                 }
+                                // Element Timing: lets benchmarks (and field metrics) see when rows first paint.
+                                .add_any_attr(custom_attribute("elementtiming", "kith-list-row"))
                             }
                         </For>
                     </div>
