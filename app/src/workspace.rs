@@ -81,8 +81,13 @@ struct OpenRecord {
 }
 
 impl Workspace {
-    /// Creates the handle and starts loading the local database.
+    /// Creates the handle and starts loading this browser's workspace.
     pub fn open() -> Self {
+        Self::open_database(DATABASE)
+    }
+
+    /// Like [`Workspace::open`] on the IndexedDB database `name` (tests use their own).
+    pub fn open_database(name: &'static str) -> Self {
         let ws = Self {
             inner: StoredValue::new_local(Rc::new(Inner::default())),
             phase: RwSignal::new(Phase::Loading),
@@ -91,7 +96,7 @@ impl Workspace {
             problems: RwSignal::new(Vec::new()),
         };
         leptos::task::spawn_local(async move {
-            match ws.load(DATABASE).await {
+            match ws.load(name).await {
                 Ok(()) => ws.phase.set(Phase::Ready),
                 Err(e) => ws.phase.set(Phase::Failed(e.to_string())),
             }
