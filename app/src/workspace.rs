@@ -202,14 +202,24 @@ impl Workspace {
         change: impl FnOnce(&mut Edit<'_>) -> Result<(), RecordError>,
     ) -> Result<(), ActionError> {
         self.ensure_open(id).await?;
-        let write = {
+        let (change_bytes, compaction_due) = {
             let inner = self.inner();
             let mut open = inner.open.borrow_mut();
             let entry = open.get_mut(id).ok_or(ActionError::NotFound)?;
             let Some(change_bytes) = entry.record.edit(now_ms(), change)? else {
                 return Ok(());
             };
-            let append = if entry.chunks + 1 >= COMPACT_AFTER_CHANGES {
+            (change_bytes, entry.chunks + 1 >= COMPACT_AFTER_CHANGES)
+        };
+        // A snapshot replaces every stored chunk, and another tab may have appended chunks this
+        // copy has not seen: fold them in first. If any cannot be read, append instead: a
+        // compaction must never drop stored data.
+        let compact = compaction_due && self.merge_stored(id).await;
+        let write = {
+            let inner = self.inner();
+            let mut open = inner.open.borrow_mut();
+            let entry = open.get_mut(id).ok_or(ActionError::NotFound)?;
+            let append = if compact {
                 entry.chunks = 0;
                 Append::Snapshot(entry.record.save())
             } else {
@@ -225,6 +235,24 @@ impl Workspace {
             }
         };
         self.persist(write).await
+    }
+
+    /// Applies everything stored for `id` to the open copy; false if anything stored is unreadable.
+    async fn merge_stored(self, id: &RecordId) -> bool {
+        let Ok(store) = self.store() else {
+            return false;
+        };
+        let Ok(Some(stored)) = store.record(id.as_str()).await else {
+            return false;
+        };
+        let inner = self.inner();
+        let mut open = inner.open.borrow_mut();
+        let Some(entry) = open.get_mut(id) else {
+            return false;
+        };
+        std::iter::once(&stored.snapshot)
+            .chain(&stored.changes)
+            .all(|bytes| entry.record.apply(bytes).is_ok())
     }
 
     /// Tries again to save writes that failed (after the user freed space, say).

@@ -180,3 +180,68 @@ async fn an_edit_is_durable_when_the_workspace_says_saved() {
     drop(owner);
     Store::delete_database(DB).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn compaction_in_one_tab_keeps_what_another_tab_saved() {
+    const DB: &str = "kith-test-workspace-two-tabs";
+    Store::delete_database(DB).await.unwrap();
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let owner = Owner::new();
+    owner.set();
+    let tab_a = Workspace::open_database(DB);
+    let tab_b = Workspace::open_database(DB);
+    until("both tabs to load", || {
+        tab_a.phase.get_untracked() == Phase::Ready && tab_b.phase.get_untracked() == Phase::Ready
+    })
+    .await;
+    let id = tab_a
+        .create(RecordKind::Person, |e| e.set(Field::Name, "Shared"))
+        .await
+        .unwrap();
+    // Tab B opens the record before tab A's next edit, so its copy goes stale.
+    assert_eq!(
+        tab_b
+            .record(&id)
+            .await
+            .unwrap()
+            .text(Field::Name)
+            .as_deref(),
+        Some("Shared")
+    );
+    tab_a
+        .edit(&id, |e| e.set(Field::City, "Lisbon"))
+        .await
+        .unwrap();
+    // Enough edits in tab B to make it compact the stored record.
+    for i in 0..40 {
+        tab_b
+            .edit(&id, |e| e.set(Field::Title, &format!("Title {i}")))
+            .await
+            .unwrap();
+    }
+
+    let store = Store::open(DB).await.unwrap();
+    let stored = store.record(id.as_str()).await.unwrap().unwrap();
+    assert!(
+        stored.changes.len() < 40,
+        "tab B compacted ({} chunks)",
+        stored.changes.len()
+    );
+    let chunks: Vec<&[u8]> = stored.changes.iter().map(Vec::as_slice).collect();
+    let record = Record::load(
+        id.clone(),
+        &stored.snapshot,
+        &chunks,
+        &UserId("reader".into()),
+    )
+    .unwrap();
+    assert_eq!(
+        record.text(Field::City).as_deref(),
+        Some("Lisbon"),
+        "tab A's edit survived"
+    );
+    assert_eq!(record.text(Field::Title).as_deref(), Some("Title 39"));
+    drop(store);
+    drop(owner);
+    Store::delete_database(DB).await.unwrap();
+}
