@@ -202,6 +202,10 @@ impl Workspace {
         change: impl FnOnce(&mut Edit<'_>) -> Result<(), RecordError>,
     ) -> Result<(), ActionError> {
         self.ensure_open(id).await?;
+        // Another tab may have saved changes to this record since it was opened here: fold
+        // them in so the summary written below (and any compaction) reflects all of them.
+        // A snapshot replaces every stored chunk, so compact only if all stored bytes were read.
+        let fresh = self.merge_stored(id).await;
         let (change_bytes, compaction_due) = {
             let inner = self.inner();
             let mut open = inner.open.borrow_mut();
@@ -211,10 +215,7 @@ impl Workspace {
             };
             (change_bytes, entry.chunks + 1 >= COMPACT_AFTER_CHANGES)
         };
-        // A snapshot replaces every stored chunk, and another tab may have appended chunks this
-        // copy has not seen: fold them in first. If any cannot be read, append instead: a
-        // compaction must never drop stored data.
-        let compact = compaction_due && self.merge_stored(id).await;
+        let compact = compaction_due && fresh;
         let write = {
             let inner = self.inner();
             let mut open = inner.open.borrow_mut();

@@ -241,6 +241,19 @@ async fn compaction_in_one_tab_keeps_what_another_tab_saved() {
         "tab A's edit survived"
     );
     assert_eq!(record.text(Field::Title).as_deref(), Some("Title 39"));
+    // The summary tab B wrote includes tab A's edit too, so lists are right after a reload.
+    let summaries = store.summaries().await.unwrap();
+    let summary = summaries
+        .items
+        .iter()
+        .find(|s| s.id == id.to_string())
+        .unwrap();
+    assert_eq!(
+        kith_core::summary::Summary::decode(&summary.bytes)
+            .unwrap()
+            .city,
+        "Lisbon"
+    );
     drop(store);
     drop(owner);
     Store::delete_database(DB).await.unwrap();
