@@ -1,41 +1,16 @@
 //! The app mounted in a real browser (headless Chromium via wasm-bindgen-test-runner).
 #![cfg(target_arch = "wasm32")]
 
-use std::time::Duration;
-
 use kith_app::relay_link::{LinkState, RelayLink};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Resolves after `ms` milliseconds, letting the browser run the app's tasks.
-async fn pause(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(promise).await.unwrap();
-}
-
-/// Polls `check` until it returns `Some`, failing with `what` after a deadline.
-async fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = js_sys::Date::now() + Duration::from_secs(10).as_millis() as f64;
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(
-            js_sys::Date::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        pause(10).await;
-    }
-}
+mod support;
+use support::until;
 
 fn find(css: &str) -> Option<HtmlElement> {
     document()

@@ -2,37 +2,34 @@
 //! cannot read, and that edits reach storage.
 #![cfg(target_arch = "wasm32")]
 
-use std::time::Duration;
-
 use kith_app::store::{Append, RecordWrite, Store};
 use kith_app::workspace::{Phase, SaveState, Workspace};
 use kith_core::directory::ListQuery;
 use kith_core::ids::{RecordId, UserId};
 use kith_core::record::{Field, Record, RecordKind};
 use leptos::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn pause(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(promise).await.unwrap();
-}
+mod support;
+use support::until_true as until;
 
-async fn until(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = js_sys::Date::now() + Duration::from_secs(10).as_millis() as f64;
-    while !check() {
-        assert!(
-            js_sys::Date::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        pause(10).await;
-    }
+/// The record as another connection reads it from `store`.
+async fn stored_record(store: &Store, id: &RecordId) -> Record {
+    let stored = store
+        .record(id.as_str())
+        .await
+        .unwrap()
+        .expect("the record is stored");
+    let chunks: Vec<&[u8]> = stored.changes.iter().map(Vec::as_slice).collect();
+    Record::load(
+        id.clone(),
+        &stored.snapshot,
+        &chunks,
+        &UserId("reader".into()),
+    )
+    .unwrap()
 }
 
 fn person(name: &str) -> Record {
@@ -160,15 +157,7 @@ async fn an_edit_is_durable_when_the_workspace_says_saved() {
 
     // Another connection reads exactly what the workspace said was saved.
     let store = Store::open(DB).await.unwrap();
-    let stored = store.record(id.as_str()).await.unwrap().unwrap();
-    let chunks: Vec<&[u8]> = stored.changes.iter().map(Vec::as_slice).collect();
-    let record = Record::load(
-        id.clone(),
-        &stored.snapshot,
-        &chunks,
-        &UserId("reader".into()),
-    )
-    .unwrap();
+    let record = stored_record(&store, &id).await;
     assert_eq!(record.text(Field::Domain).as_deref(), Some("acme.example"));
     let outbox = store.outbox().await.unwrap();
     assert_eq!(
@@ -221,20 +210,15 @@ async fn compaction_in_one_tab_keeps_what_another_tab_saved() {
     }
 
     let store = Store::open(DB).await.unwrap();
-    let stored = store.record(id.as_str()).await.unwrap().unwrap();
-    assert!(
-        stored.changes.len() < 40,
-        "tab B compacted ({} chunks)",
-        stored.changes.len()
-    );
-    let chunks: Vec<&[u8]> = stored.changes.iter().map(Vec::as_slice).collect();
-    let record = Record::load(
-        id.clone(),
-        &stored.snapshot,
-        &chunks,
-        &UserId("reader".into()),
-    )
-    .unwrap();
+    let chunks = store
+        .record(id.as_str())
+        .await
+        .unwrap()
+        .unwrap()
+        .changes
+        .len();
+    assert!(chunks < 40, "tab B compacted ({chunks} chunks)");
+    let record = stored_record(&store, &id).await;
     assert_eq!(
         record.text(Field::City).as_deref(),
         Some("Lisbon"),

@@ -8,3 +8,4 @@ pub mod protocol;
 pub mod record;
 pub mod summary;
 pub mod validate;
+pub mod versioned;

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::versioned::{self, VersionedError};
+
 /// Version of the frame layout and message set. Bumped on any incompatible change.
 pub const PROTOCOL_VERSION: u8 = 1;
 
@@ -102,11 +104,7 @@ impl FrameError {
 
 /// Encodes a message as a frame of the current protocol version.
 pub fn encode<M: Serialize>(message: &M) -> Vec<u8> {
-    let mut frame = vec![PROTOCOL_VERSION];
-    // Serialising our own enums into a Vec cannot fail: no maps with non-string keys, no I/O.
-    let body = postcard::to_allocvec(message).expect("protocol messages always serialise");
-    frame.extend_from_slice(&body);
-    frame
+    versioned::encode(PROTOCOL_VERSION, message)
 }
 
 /// Decodes a frame, checking its size and version first. Trailing bytes are an error: a frame
@@ -121,19 +119,11 @@ pub fn decode<M: for<'de> Deserialize<'de>>(
             limit: max_bytes,
         });
     }
-    let (&version, body) = frame.split_first().ok_or(FrameError::Empty)?;
-    if version != PROTOCOL_VERSION {
-        return Err(FrameError::UnsupportedVersion(version));
-    }
-    let (message, rest) =
-        postcard::take_from_bytes(body).map_err(|e| FrameError::Malformed(e.to_string()))?;
-    if !rest.is_empty() {
-        return Err(FrameError::Malformed(format!(
-            "{} trailing bytes",
-            rest.len()
-        )));
-    }
-    Ok(message)
+    versioned::decode(PROTOCOL_VERSION, frame).map_err(|e| match e {
+        VersionedError::Empty => FrameError::Empty,
+        VersionedError::Version(v) => FrameError::UnsupportedVersion(v),
+        VersionedError::Malformed(m) => FrameError::Malformed(m),
+    })
 }
 
 #[cfg(test)]

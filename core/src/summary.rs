@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::RecordId;
 use crate::record::{Channel, Field, LifecycleStage, Record, RecordKind};
+use crate::versioned::{self, VersionedError};
 
 /// Version of the summary encoding; bump on any change to [`Summary`].
 pub const SUMMARY_VERSION: u8 = 1;
@@ -80,25 +81,15 @@ impl Summary {
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        let mut bytes = vec![SUMMARY_VERSION];
-        bytes.extend(postcard::to_allocvec(self).expect("summaries always serialise"));
-        bytes
+        versioned::encode(SUMMARY_VERSION, self)
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, SummaryError> {
-        let (&version, body) = bytes.split_first().ok_or(SummaryError::Empty)?;
-        if version != SUMMARY_VERSION {
-            return Err(SummaryError::Version(version));
-        }
-        let (summary, rest) =
-            postcard::take_from_bytes(body).map_err(|e| SummaryError::Malformed(e.to_string()))?;
-        if !rest.is_empty() {
-            return Err(SummaryError::Malformed(format!(
-                "{} trailing bytes",
-                rest.len()
-            )));
-        }
-        Ok(summary)
+        versioned::decode(SUMMARY_VERSION, bytes).map_err(|e| match e {
+            VersionedError::Empty => SummaryError::Empty,
+            VersionedError::Version(v) => SummaryError::Version(v),
+            VersionedError::Malformed(m) => SummaryError::Malformed(m),
+        })
     }
 
     pub fn primary_email(&self) -> Option<&str> {
