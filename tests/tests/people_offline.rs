@@ -167,6 +167,9 @@ async fn online_part(browser: &Browser, relay: &mut TestRelay) -> Result<()> {
         .wait_for_text(&tid("save-state"), "Saved", DEFAULT_TIMEOUT)
         .await?;
     browser.screenshot("person-desktop").await?;
+    browser.set_viewport(390, 844).await?;
+    browser.screenshot("person-phone").await?;
+    browser.set_viewport(1440, 900).await?;
     Ok(())
 }
 
