@@ -16,6 +16,8 @@ use crate::store::{Append, COMPACT_AFTER_CHANGES, RecordWrite, Store, StoreError
 
 /// The IndexedDB database holding this browser's workspace.
 pub const DATABASE: &str = "kith";
+/// Summaries read per step while the workspace opens.
+const LOAD_PAGE: u32 = 2_000;
 /// How many loaded documents stay in memory (each costs ~27 KB).
 const CACHED_RECORDS: usize = 200;
 
@@ -60,6 +62,8 @@ pub struct Workspace {
     pub save_state: RwSignal<SaveState>,
     /// Entries found unreadable in local storage (kept, not deleted), for Settings.
     pub problems: RwSignal<Vec<String>>,
+    /// Records read so far while the workspace opens.
+    pub loaded: RwSignal<usize>,
 }
 
 #[derive(Default)]
@@ -94,6 +98,7 @@ impl Workspace {
             revision: RwSignal::new(0),
             save_state: RwSignal::new(SaveState::Saved),
             problems: RwSignal::new(Vec::new()),
+            loaded: RwSignal::new(0),
         };
         leptos::task::spawn_local(async move {
             match ws.load(name).await {
@@ -119,16 +124,26 @@ impl Workspace {
                 author
             }
         };
-        let loaded = store.summaries().await?;
-        let mut summaries = Vec::with_capacity(loaded.items.len());
+        // Pages keep every step short: no single task deserialises or indexes 100k entries.
+        let mut directory = Directory::new();
         let mut to_rebuild: Vec<(String, String)> = Vec::new();
-        for entry in loaded.items {
-            match Summary::decode(&entry.bytes) {
-                Ok(summary) => summaries.push(summary),
-                Err(e) => to_rebuild.push((entry.id, e.to_string())),
+        let mut after: Option<String> = None;
+        loop {
+            let page = store.summaries_page(after.as_deref(), LOAD_PAGE).await?;
+            let Some(last_key) = page.last_key else { break };
+            let mut batch = Vec::with_capacity(page.loaded.items.len());
+            for entry in page.loaded.items {
+                match Summary::decode(&entry.bytes) {
+                    Ok(summary) => batch.push(summary),
+                    Err(e) => to_rebuild.push((entry.id, e.to_string())),
+                }
             }
+            to_rebuild.extend(page.loaded.skipped.into_iter().map(|s| (s.key, s.reason)));
+            directory.extend(batch);
+            self.loaded.set(directory.len());
+            after = Some(last_key);
         }
-        to_rebuild.extend(loaded.skipped.into_iter().map(|s| (s.key, s.reason)));
+        let mut summaries = Vec::new();
         let mut problems = Vec::new();
         // Summaries are derived data: rebuild a bad one from its record and store it again.
         for (id, reason) in to_rebuild {
@@ -140,9 +155,9 @@ impl Workspace {
             }
         }
         let inner = self.inner();
-        inner
-            .directory
-            .replace(Directory::from_summaries(summaries));
+        directory.extend(summaries);
+        directory.resolve_companies();
+        inner.directory.replace(directory);
         inner.author.replace(Some(author));
         inner.store.replace(Some(store));
         self.problems.set(problems);

@@ -254,6 +254,22 @@ async fn a_corrupt_summary_is_skipped_and_reported() {
     assert_eq!(raw_count(&name, "summaries").await, 6);
     assert_eq!(store.summaries().await.unwrap(), loaded);
 
+    // Paging reads the same entries, in key order, past the unreadable ones.
+    let mut paged = Loaded::<SummaryBytes>::default();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    while let Some(last) = {
+        let page = store.summaries_page(after.as_deref(), 4).await.unwrap();
+        paged.items.extend(page.loaded.items);
+        paged.skipped.extend(page.loaded.skipped);
+        page.last_key
+    } {
+        pages += 1;
+        after = Some(last);
+    }
+    assert_eq!(pages, 2, "6 entries in pages of 4");
+    assert_eq!(paged, loaded);
+
     store.close();
     Store::delete_database(&name).await.unwrap();
 }

@@ -48,6 +48,8 @@ pub struct Directory {
     by_id: HashMap<RecordId, usize>,
     /// Lower-cased searchable text per item, including its company's name.
     haystacks: Vec<String>,
+    /// Items added before their company; see [`Directory::resolve_companies`].
+    unresolved: Vec<usize>,
 }
 
 impl Directory {
@@ -57,15 +59,45 @@ impl Directory {
 
     pub fn from_summaries(summaries: impl IntoIterator<Item = Summary>) -> Self {
         let mut dir = Self::new();
-        for s in summaries {
-            let index = dir.items.len();
-            dir.by_id.insert(s.id.clone(), index);
-            dir.items.push(s);
-        }
-        dir.haystacks = (0..dir.items.len())
-            .map(|i| dir.haystack(&dir.items[i]))
-            .collect();
+        dir.extend(summaries);
+        dir.resolve_companies();
         dir
+    }
+
+    /// Adds many summaries (loading, importing). Linear, unlike repeated [`Directory::upsert`]:
+    /// people whose company is not known yet are remembered and their search text completed
+    /// by [`Directory::resolve_companies`] once everything is in.
+    pub fn extend(&mut self, summaries: impl IntoIterator<Item = Summary>) {
+        for summary in summaries {
+            let waits_for_company = summary
+                .company_id
+                .as_ref()
+                .is_some_and(|c| self.get(c).is_none());
+            let haystack = self.haystack(&summary);
+            let index = match self.by_id.get(&summary.id) {
+                Some(&i) => {
+                    self.items[i] = summary;
+                    self.haystacks[i] = haystack;
+                    i
+                }
+                None => {
+                    self.by_id.insert(summary.id.clone(), self.items.len());
+                    self.items.push(summary);
+                    self.haystacks.push(haystack);
+                    self.items.len() - 1
+                }
+            };
+            if waits_for_company {
+                self.unresolved.push(index);
+            }
+        }
+    }
+
+    /// Completes the search text of records added by [`Directory::extend`] before their company.
+    pub fn resolve_companies(&mut self) {
+        for i in std::mem::take(&mut self.unresolved) {
+            self.haystacks[i] = self.haystack(&self.items[i]);
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -365,6 +397,24 @@ mod tests {
         });
         assert!(dir.list(&query).is_empty());
         assert!(dir.people_of(&acme).is_empty());
+    }
+
+    #[test]
+    fn people_loaded_before_their_company_are_found_by_its_name() {
+        let (dir, acme) = fixture();
+        let mut people_first: Vec<Summary> = (0..dir.len()).map(|i| dir.at(i).clone()).collect();
+        people_first.reverse();
+        let mut loaded = Directory::new();
+        for page in people_first.chunks(2) {
+            loaded.extend(page.to_vec());
+        }
+        loaded.resolve_companies();
+        let query = ListQuery {
+            text: "acme".into(),
+            ..ListQuery::all(RecordKind::Person)
+        };
+        assert_eq!(names(&loaded, &loaded.list(&query)), ["grace hopper"]);
+        assert_eq!(loaded.people_of(&acme).len(), 1);
     }
 
     #[test]

@@ -112,7 +112,14 @@ pub fn RecordList(kind: RecordKind) -> impl IntoView {
                 </span>
             </div>
             {move || match ws.phase.get() {
-                Phase::Loading => view! { <p class="muted" data-testid="list-loading">"Opening your workspace…"</p> }.into_any(),
+                Phase::Loading => view! {
+                    <p class="muted" data-testid="list-loading">
+                        {move || match ws.loaded.get() {
+                            0 => "Opening your workspace…".to_string(),
+                            n => format!("Opening your workspace… {n} records read"),
+                        }}
+                    </p>
+                }.into_any(),
                 Phase::Failed(message) => view! {
                     <div class="alert alert--danger" role="alert">{format!("Your workspace could not be opened: {message}")}</div>
                 }.into_any(),

@@ -92,6 +92,14 @@ impl<T> Default for Loaded<T> {
     }
 }
 
+/// A page of [`Store::summaries_page`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryPage {
+    pub loaded: Loaded<SummaryBytes>,
+    /// The last key of this page, or `None` if the page was empty.
+    pub last_key: Option<String>,
+}
+
 /// An entry left untouched in the database because it could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkippedEntry {
@@ -243,6 +251,24 @@ impl Store {
         let store = tx.object_store(SUMMARIES)?;
         let pairs = read::all_pairs(&store, None).await?;
         Ok(self.decode_summaries(pairs))
+    }
+
+    /// One page of summaries in id order: up to `limit` entries after id `after`. The page's
+    /// `last_key` (of a read or a skipped entry) is where the next page starts; `None` when
+    /// there is nothing more.
+    pub async fn summaries_page(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<SummaryPage, StoreError> {
+        let tx = self.read_tx(&[SUMMARIES])?;
+        let store = tx.object_store(SUMMARIES)?;
+        let pairs = read::page_pairs(&store, after, limit).await?;
+        let last_key = pairs.last().and_then(|(k, _)| k.as_string());
+        Ok(SummaryPage {
+            loaded: self.decode_summaries(pairs),
+            last_key,
+        })
     }
 
     /// The summaries of one kind (through the `kind` index), in id order.

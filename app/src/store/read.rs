@@ -4,6 +4,7 @@
 //! same snapshot in the same order. Chromium's newer `getAllRecords()` (one request) was
 //! measured and is not faster: its records deserialise their values lazily, on access.
 
+use indexed_db_futures::KeyRange;
 use indexed_db_futures::error::Error as IdbError;
 use indexed_db_futures::internals::{QuerySourceInternal, SystemRepr};
 use indexed_db_futures::prelude::*;
@@ -29,6 +30,45 @@ where
         None => (
             source.get_all_keys::<JsValue>().primitive()?,
             source.get_all::<JsValue>().primitive()?,
+        ),
+    };
+    let (keys, values) = (keys.await?, values.await?);
+    keys.zip(values)
+        .map(|(k, v)| Ok((k?, v?)))
+        .collect::<Result<_, IdbError>>()
+        .map_err(StoreError::from)
+}
+
+/// Up to `limit` (primary key, value) pairs of `source` with keys after `after`, in key order:
+/// one page of a long read, so no single request deserialises the whole store at once.
+pub(crate) async fn page_pairs<Q, R>(
+    source: &Q,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<(JsValue, JsValue)>, StoreError>
+where
+    Q: QuerySource + SystemRepr<Repr = R>,
+    R: QuerySourceInternal,
+{
+    let (keys, values) = match after {
+        Some(after) => (
+            source
+                .get_all_keys::<JsValue>()
+                .with_query::<&str, KeyRange<&str>>(KeyRange::LowerBound(after, true))
+                .with_limit(limit)
+                .primitive()?,
+            source
+                .get_all::<JsValue>()
+                .with_query::<&str, KeyRange<&str>>(KeyRange::LowerBound(after, true))
+                .with_limit(limit)
+                .primitive()?,
+        ),
+        None => (
+            source
+                .get_all_keys::<JsValue>()
+                .with_limit(limit)
+                .primitive()?,
+            source.get_all::<JsValue>().with_limit(limit).primitive()?,
         ),
     };
     let (keys, values) = (keys.await?, values.await?);
