@@ -1,6 +1,8 @@
 //! The Kith app. `index.html` loads the wasm module and calls [`start`].
 
 mod app;
+#[cfg(feature = "bench")]
+pub mod bench;
 mod icons;
 mod pages;
 mod records;

@@ -882,3 +882,48 @@ impl WebDriverCompatibleCommand for BrowserLog {
         )
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Chrome DevTools Protocol (benchmarks)
+// ---------------------------------------------------------------------------------------------
+
+impl Browser {
+    /// Runs a Chrome DevTools Protocol command on the current page through chromedriver
+    /// (`goog/cdp/execute`), e.g. `HeapProfiler.collectGarbage`; returns its result.
+    pub async fn cdp(&self, command: &str, params: Value) -> Result<Value> {
+        self.client
+            .issue_cmd(Cdp {
+                command: command.to_string(),
+                params,
+            })
+            .await
+            .with_context(|| format!("running the DevTools command {command}"))
+    }
+}
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    command: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (hyper::Method, Option<String>) {
+        (
+            hyper::Method::POST,
+            Some(json!({ "cmd": self.command, "params": self.params }).to_string()),
+        )
+    }
+}

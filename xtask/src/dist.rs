@@ -23,10 +23,54 @@ const COMPRESSED: &[&str] = &["wasm", "js", "css", "html", "webmanifest", "svg"]
 
 /// Builds the app in release and writes `dist/`; returns its path.
 pub fn build() -> Result<PathBuf> {
+    build_with(&Options::app(root().join("dist"))).map(|built| built.dir)
+}
+
+/// What [`build_with`] builds and where.
+pub struct Options<'a> {
+    /// Cargo features of `kith-app` (none for the app as shipped).
+    pub features: &'a [&'a str],
+    /// The directory to write (replaced whole).
+    pub out: PathBuf,
+    /// A cargo target dir of its own, so a build with other features never replaces the
+    /// artefacts a concurrent `cargo xtask dist|test` is about to read; `None`: the workspace's.
+    pub target_dir: Option<PathBuf>,
+    /// HTML inserted just before `</head>` of `index.html` (empty: none).
+    pub head_html: &'a str,
+    /// The heading of the size report.
+    pub title: &'a str,
+}
+
+impl Options<'_> {
+    /// The app as shipped, written to `out`.
+    pub fn app(out: PathBuf) -> Self {
+        Self {
+            features: &[],
+            out,
+            target_dir: None,
+            head_html: "",
+            title: "app download (what a browser fetches on first visit)",
+        }
+    }
+}
+
+/// A finished build.
+pub struct Built {
+    pub dir: PathBuf,
+    /// wasm + js + css, gzip: what the download budget counts.
+    pub download_gzip: u64,
+}
+
+/// Builds the app in release with `options` and writes `options.out`.
+pub fn build_with(options: &Options<'_>) -> Result<Built> {
     tools::ensure_wasm_target()?;
     tools::ensure_wasm_bindgen()?;
     let root = root();
-    let dist = root.join("dist");
+    let dist = options.out.clone();
+    let target_dir = options
+        .target_dir
+        .clone()
+        .unwrap_or_else(|| root.join("target"));
 
     let mut build = cargo();
     build.args([
@@ -39,13 +83,24 @@ pub fn build() -> Result<PathBuf> {
         "--profile",
         WASM_PROFILE,
     ]);
-    step("building the app (wasm, size-optimised)", build)?;
+    let mut what = "building the app (wasm, size-optimised)".to_string();
+    if !options.features.is_empty() {
+        build.arg("--features").arg(options.features.join(","));
+        what = format!(
+            "building the app (wasm, size-optimised, features: {})",
+            options.features.join(", ")
+        );
+    }
+    if let Some(dir) = &options.target_dir {
+        build.arg("--target-dir").arg(dir);
+    }
+    step(&what, build)?;
 
     if dist.exists() {
-        fs::remove_dir_all(&dist).context("clearing dist/")?;
+        fs::remove_dir_all(&dist).with_context(|| format!("clearing {}", dist.display()))?;
     }
-    let wasm = root
-        .join("target/wasm32-unknown-unknown")
+    let wasm = target_dir
+        .join("wasm32-unknown-unknown")
         .join(WASM_PROFILE)
         .join("kith_app.wasm");
     let mut bindgen = Command::new("wasm-bindgen");
@@ -66,6 +121,9 @@ pub fn build() -> Result<PathBuf> {
     copy_dir(&root.join("public"), &dist, &|p| {
         p.file_name().is_some_and(|n| n == "sw.js")
     })?;
+    if !options.head_html.is_empty() {
+        insert_into_head(&dist.join("index.html"), options.head_html)?;
+    }
     fs::write(
         dist.join("kith.css"),
         concatenated_styles(&root.join("style"))?,
@@ -73,8 +131,24 @@ pub fn build() -> Result<PathBuf> {
     let files = list_files(&dist)?;
     write_service_worker(&root.join("public/sw.js"), &dist, &files)?;
     let sizes = compress(&dist, &files)?;
-    report(&sizes);
-    Ok(dist)
+    let download_gzip = report(options.title, &sizes);
+    Ok(Built {
+        dir: dist,
+        download_gzip,
+    })
+}
+
+/// Inserts `html` just before the one `</head>` of the page at `path`.
+fn insert_into_head(path: &Path, html: &str) -> Result<()> {
+    let page = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if page.matches("</head>").count() != 1 {
+        bail!("{} must contain </head> exactly once", path.display());
+    }
+    fs::write(
+        path,
+        page.replacen("</head>", &format!("{html}\n</head>"), 1),
+    )
+    .with_context(|| format!("writing {}", path.display()))
 }
 
 /// `style/*.css` in file-name order (tokens first: `10-tokens.css`, `20-…`).
@@ -200,8 +274,9 @@ fn compress(dist: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<Vec<Size>>
     Ok(sizes)
 }
 
-fn report(sizes: &[Size]) {
-    println!("\n    app download (what a browser fetches on first visit):");
+/// Prints the sizes under `title`; returns wasm + js + css, gzip.
+fn report(title: &str, sizes: &[Size]) -> u64 {
+    println!("\n    {title}:");
     println!("    {:<32} {:>10} {:>10}", "file", "raw", "gzip");
     for s in sizes {
         println!("    {:<32} {:>10} {:>10}", s.path, kb(s.raw), kb(s.gzip));
@@ -224,6 +299,7 @@ fn report(sizes: &[Size]) {
         100.0 * gzip as f64 / BUDGET_GZIP_BYTES as f64,
         kb(BUDGET_GZIP_BYTES)
     );
+    gzip
 }
 
 fn kb(bytes: u64) -> String {

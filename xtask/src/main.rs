@@ -17,7 +17,11 @@ commands:
                          (relay flags: cargo xtask run -- --help)
   dist                   build the app into dist/ and print its download size
   test                   fmt, clippy, native tests, wasm tests in Chromium, end-to-end tests
-  bench                  print performance figures, each beside a baseline measured in the same run";
+  bench [--native|--browser] [-- DRIVER FLAGS]
+                         print performance figures, each beside a baseline measured in the
+                         same run: native (records, search) and in headless Chromium (cold
+                         start, search, open, edit, memory at 10k and 100k people); driver
+                         flags: cargo xtask bench --browser -- --help";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,7 +36,7 @@ fn dispatch(args: &[String]) -> Result<()> {
         Some("run") => run(&args[1..]),
         Some("dist") => dist::build().map(drop),
         Some("test") => test(),
-        Some("bench") => bench(),
+        Some("bench") => bench(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -112,10 +116,69 @@ fn test() -> Result<()> {
     Ok(())
 }
 
-fn bench() -> Result<()> {
-    let mut native = cargo();
-    native.args(["bench", "--package", "kith-core", "--bench", "records"]);
-    step("native benchmarks: records, summaries, search", native)
+fn bench(args: &[String]) -> Result<()> {
+    let (ours, driver_args) = match args.iter().position(|a| a == "--") {
+        Some(at) => (&args[..at], &args[at + 1..]),
+        None => (args, &[][..]),
+    };
+    let (native, browser) = match ours {
+        [] => (true, true),
+        [only] if only == "--native" => (true, false),
+        [only] if only == "--browser" => (false, true),
+        _ => bail!("{USAGE}"),
+    };
+    if native {
+        let mut native = cargo();
+        native.args(["bench", "--package", "kith-core", "--bench", "records"]);
+        step("native benchmarks: records, summaries, search", native)?;
+    }
+    if browser {
+        browser_bench(driver_args)?;
+    }
+    Ok(())
+}
+
+/// Builds the app twice — as shipped (for its download size) and with the `bench` feature
+/// (seeding and memory exports, plus `tests/bench/head.html`), each away from `dist/` — then
+/// runs the driver in `tests/src/bin/browser_bench.rs` against the bench build.
+fn browser_bench(driver_args: &[String]) -> Result<()> {
+    let browser = tools::ensure_chromium()?;
+    let root = root();
+    let out = root.join("target").join("bench");
+    let shipped = dist::build_with(&dist::Options::app(out.join("app")))?;
+    let head_path = root.join("tests/bench/head.html");
+    let head = std::fs::read_to_string(&head_path)
+        .with_context(|| format!("reading {}", head_path.display()))?;
+    let bench_build = dist::build_with(&dist::Options {
+        features: &["bench"],
+        out: out.join("dist"),
+        // Other features: its own target dir, so the shipped build's artefacts stay as they are.
+        target_dir: Some(out.join("cargo")),
+        head_html: &head,
+        title: "bench build (the app plus benchmark exports; never shipped)",
+    })?;
+    let mut driver = cargo();
+    driver
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "kith-e2e",
+            "--bin",
+            "browser_bench",
+            "--",
+        ])
+        .arg("--dist")
+        .arg(&bench_build.dir)
+        .arg("--download-gzip")
+        .arg(shipped.download_gzip.to_string())
+        .args(driver_args)
+        .env("CHROMIUM", &browser.chromium)
+        .env("CHROMEDRIVER", &browser.chromedriver);
+    step(
+        "browser benchmarks in headless Chromium: cold start, search, open, edit, memory",
+        driver,
+    )
 }
 
 /// The workspace root.
