@@ -1,6 +1,7 @@
 //! The in-memory directory of every record's summary: what lists, search and record links read.
 //! It never holds full documents.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -50,6 +51,16 @@ pub struct Directory {
     haystacks: Vec<String>,
     /// Items added before their company; see [`Directory::resolve_companies`].
     unresolved: Vec<usize>,
+    /// The last full order [`Directory::list`] sorted; cleared by every change.
+    order: RefCell<Option<CachedOrder>>,
+}
+
+#[derive(Debug)]
+struct CachedOrder {
+    kind: RecordKind,
+    sort: SortKey,
+    descending: bool,
+    indexes: Vec<usize>,
 }
 
 impl Directory {
@@ -68,6 +79,7 @@ impl Directory {
     /// people whose company is not known yet are remembered and their search text completed
     /// by [`Directory::resolve_companies`] once everything is in.
     pub fn extend(&mut self, summaries: impl IntoIterator<Item = Summary>) {
+        self.order.get_mut().take();
         for summary in summaries {
             let waits_for_company = summary
                 .company_id
@@ -95,6 +107,7 @@ impl Directory {
 
     /// Completes the search text of records added by [`Directory::extend`] before their company.
     pub fn resolve_companies(&mut self) {
+        self.order.get_mut().take();
         for i in std::mem::take(&mut self.unresolved) {
             self.haystacks[i] = self.haystack(&self.items[i]);
         }
@@ -118,6 +131,7 @@ impl Directory {
 
     /// Adds or replaces a summary. A company's new name reaches its people's search text.
     pub fn upsert(&mut self, summary: Summary) {
+        self.order.get_mut().take();
         let renamed_company = (summary.kind == RecordKind::Company
             && self
                 .get(&summary.id)
@@ -168,18 +182,58 @@ impl Directory {
         people
     }
 
-    /// Indexes of the live records matching `query`, in its order.
+    /// A live record of `kind` named `name` (ignoring case), if any.
+    pub fn find_by_name(&self, kind: RecordKind, name: &str) -> Option<&Summary> {
+        let name = name.trim().to_lowercase();
+        self.items
+            .iter()
+            .find(|s| s.kind == kind && !s.deleted && s.name.to_lowercase() == name)
+    }
+
+    /// How many live (not deleted) records of `kind` there are.
+    pub fn count(&self, kind: RecordKind) -> usize {
+        self.items
+            .iter()
+            .filter(|s| s.kind == kind && !s.deleted)
+            .count()
+    }
+
+    /// Indexes of the live records matching `query`, in its order. The full order of a kind is
+    /// sorted once and kept until the directory changes, so each keystroke of a search is one
+    /// linear scan.
     pub fn list(&self, query: &ListQuery) -> Vec<usize> {
         let words = SearchWords::new(&query.text);
-        let hits: Vec<usize> = (0..self.items.len())
-            .filter(|&i| {
-                let s = &self.items[i];
-                s.kind == query.kind && !s.deleted && words.matches(&self.haystacks[i])
-            })
-            .collect();
-        // Each key is computed once per hit, not once per comparison.
-        let mut keyed: Vec<(SortValue, usize)> = hits
-            .into_iter()
+        let mut cache = self.order.borrow_mut();
+        let cached = cache.as_ref().is_some_and(|c| {
+            c.kind == query.kind && c.sort == query.sort && c.descending == query.descending
+        });
+        if !cached {
+            *cache = Some(CachedOrder {
+                kind: query.kind,
+                sort: query.sort,
+                descending: query.descending,
+                indexes: self.sorted(query),
+            });
+        }
+        let order = &cache.as_ref().expect("just filled").indexes;
+        if words.is_empty() {
+            return order.clone();
+        }
+        order
+            .iter()
+            .copied()
+            .filter(|&i| words.matches(&self.haystacks[i]))
+            .collect()
+    }
+
+    /// Every live record of the query's kind in the query's order.
+    fn sorted(&self, query: &ListQuery) -> Vec<usize> {
+        let live = (0..self.items.len()).filter(|&i| {
+            let s = &self.items[i];
+            s.kind == query.kind && !s.deleted
+        });
+        // Each key is computed once per record, not once per comparison.
+        let mut keyed: Vec<(SortValue, usize)> = live
             .map(|i| (self.sort_value(query.sort, &self.items[i]), i))
             .collect();
         keyed.sort_unstable_by(|(ka, a), (kb, b)| {
@@ -282,6 +336,10 @@ struct SearchWords(Vec<String>);
 impl SearchWords {
     fn new(text: &str) -> Self {
         Self(text.split_whitespace().map(str::to_lowercase).collect())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     fn matches(&self, haystack: &str) -> bool {
@@ -397,6 +455,22 @@ mod tests {
         });
         assert!(dir.list(&query).is_empty());
         assert!(dir.people_of(&acme).is_empty());
+    }
+
+    #[test]
+    fn a_change_reorders_a_list_that_was_already_sorted() {
+        let (mut dir, _) = fixture();
+        let all = ListQuery::all(RecordKind::Person);
+        assert_eq!(dir.count(RecordKind::Person), 4);
+        let first = dir.at(dir.list(&all)[0]).clone();
+        dir.upsert(Summary {
+            name: "Zed".into(),
+            ..first
+        });
+        assert_eq!(
+            names(&dir, &dir.list(&all)),
+            ["Alan Turing", "grace hopper", "Zed", ""]
+        );
     }
 
     #[test]

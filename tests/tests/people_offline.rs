@@ -130,6 +130,17 @@ async fn online_part(browser: &Browser, relay: &mut TestRelay) -> Result<()> {
     // The company lists its person; the people list finds Ada by her company's name.
     browser.click(&tid("nav-companies")).await?;
     wait_for_rows(browser, &["Analytical Engines Ltd"]).await?;
+    let timing = browser
+        .eval("return document.querySelector('.row-link').getAttribute('elementtiming')")
+        .await?;
+    ensure!(
+        timing == "kith-list-row",
+        "row names carry elementtiming, got {timing}"
+    );
+    // Following a row's link is an in-app navigation, not a reload of the whole app.
+    browser
+        .eval("window.__stillTheSamePage = true; return null")
+        .await?;
     browser.click("[data-testid=list-row] .row-link").await?;
     browser
         .wait_for_text_where(
@@ -139,6 +150,10 @@ async fn online_part(browser: &Browser, relay: &mut TestRelay) -> Result<()> {
             |t| t.contains("Ada Lovelace"),
         )
         .await?;
+    let same_page = browser
+        .eval("return window.__stillTheSamePage === true")
+        .await?;
+    ensure!(same_page == true, "clicking a row link reloaded the app");
 
     browser.click(&tid("nav-people")).await?;
     wait_for_rows(browser, &["Ada Lovelace", "Charles Babbage"]).await?;

@@ -2,11 +2,15 @@
 //! field or presses Enter; Escape puts back the saved value. A rejected value stays in the
 //! input with the reason under it: nothing typed is lost.
 
+use kith_core::directory::ListQuery;
 use kith_core::ids::RecordId;
 use kith_core::record::{Channel, Edit, Field, LifecycleStage, Record, RecordError, RecordKind};
 use leptos::prelude::*;
 
 use crate::workspace::{ActionError, Workspace};
+
+/// Companies suggested at most while typing a person's company.
+const COMPANY_SUGGESTIONS: usize = 20;
 
 /// What every editor on a record page shares: the record and how to change it.
 #[derive(Clone, Copy)]
@@ -136,13 +140,24 @@ pub fn CompanyField() -> impl IntoView {
             .unwrap_or_default()
     });
     let error = RwSignal::new(None::<String>);
+    // Suggestions follow what is typed, a few at a time: a workspace may hold 10k companies.
+    let typed = RwSignal::new(String::new());
     let names = Memo::new(move |_| {
+        let text = typed.get();
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
         ws.with_directory(|d| {
+            let query = ListQuery {
+                text,
+                ..ListQuery::all(RecordKind::Company)
+            };
             let mut names: Vec<String> = d
-                .list(&kith_core::directory::ListQuery::all(RecordKind::Company))
+                .list(&query)
                 .into_iter()
                 .map(|i| d.at(i).name.clone())
                 .filter(|n| !n.is_empty())
+                .take(COMPANY_SUGGESTIONS)
                 .collect();
             names.dedup();
             names
@@ -157,10 +172,7 @@ pub fn CompanyField() -> impl IntoView {
             return scope.apply(error, |e| e.set(Field::CompanyId, ""));
         }
         let existing = ws.with_directory(|d| {
-            d.list(&kith_core::directory::ListQuery::all(RecordKind::Company))
-                .into_iter()
-                .map(|i| d.at(i))
-                .find(|c| c.name.eq_ignore_ascii_case(&typed))
+            d.find_by_name(RecordKind::Company, &typed)
                 .map(|c| c.id.clone())
         });
         leptos::task::spawn_local(async move {
@@ -187,6 +199,7 @@ pub fn CompanyField() -> impl IntoView {
                 placeholder="Type a company's name"
                 data-testid="field-company"
                 prop:value=saved
+                on:input=move |ev| typed.set(event_target_value(&ev))
                 on:change=move |ev| commit(event_target_value(&ev))
             />
             <datalist id="company-names">
