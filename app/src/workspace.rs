@@ -17,7 +17,7 @@ use crate::store::{Append, COMPACT_AFTER_CHANGES, RecordWrite, Store, StoreError
 /// The IndexedDB database holding this browser's workspace.
 pub const DATABASE: &str = "kith";
 /// Summaries read per step while the workspace opens.
-const LOAD_PAGE: u32 = 2_000;
+const LOAD_PAGE: u32 = 5_000;
 /// How many loaded documents stay in memory (each costs ~27 KB).
 const CACHED_RECORDS: usize = 200;
 

@@ -219,11 +219,9 @@ impl Directory {
         if words.is_empty() {
             return order.clone();
         }
-        order
-            .iter()
-            .copied()
-            .filter(|&i| words.matches(&self.haystacks[i]))
-            .collect()
+        // Scan in memory order (cache-friendly), then keep the sorted order of the hits.
+        let hits: Vec<bool> = self.haystacks.iter().map(|h| words.matches(h)).collect();
+        order.iter().copied().filter(|&i| hits[i]).collect()
     }
 
     /// Every live record of the query's kind in the query's order.
