@@ -85,22 +85,27 @@ impl Directory {
                 .company_id
                 .as_ref()
                 .is_some_and(|c| self.get(c).is_none());
-            let haystack = self.haystack(&summary);
-            let index = match self.by_id.get(&summary.id) {
-                Some(&i) => {
-                    self.items[i] = summary;
-                    self.haystacks[i] = haystack;
-                    i
-                }
-                None => {
-                    self.by_id.insert(summary.id.clone(), self.items.len());
-                    self.items.push(summary);
-                    self.haystacks.push(haystack);
-                    self.items.len() - 1
-                }
-            };
+            let index = self.put(summary);
             if waits_for_company {
                 self.unresolved.push(index);
+            }
+        }
+    }
+
+    /// Adds or replaces one summary with its search text; returns its index.
+    fn put(&mut self, summary: Summary) -> usize {
+        let haystack = self.haystack(&summary);
+        match self.by_id.get(&summary.id) {
+            Some(&i) => {
+                self.items[i] = summary;
+                self.haystacks[i] = haystack;
+                i
+            }
+            None => {
+                self.by_id.insert(summary.id.clone(), self.items.len());
+                self.items.push(summary);
+                self.haystacks.push(haystack);
+                self.items.len() - 1
             }
         }
     }
@@ -137,18 +142,7 @@ impl Directory {
                 .get(&summary.id)
                 .is_none_or(|old| old.name != summary.name))
         .then(|| summary.id.clone());
-        let haystack = self.haystack(&summary);
-        match self.by_id.get(&summary.id) {
-            Some(&i) => {
-                self.items[i] = summary;
-                self.haystacks[i] = haystack;
-            }
-            None => {
-                self.by_id.insert(summary.id.clone(), self.items.len());
-                self.items.push(summary);
-                self.haystacks.push(haystack);
-            }
-        }
+        self.put(summary);
         if let Some(company) = renamed_company {
             self.refresh_people_of(&company);
         }

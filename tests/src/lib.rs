@@ -749,7 +749,11 @@ impl Browser {
     pub async fn console_log(&self) -> Result<Vec<ConsoleEntry>> {
         let entries = self
             .client
-            .issue_cmd(BrowserLog)
+            // chromedriver's browser log (needs `goog:loggingPrefs` at launch).
+            .issue_cmd(SessionPost {
+                path: "se/log",
+                body: json!({ "type": "browser" }),
+            })
             .await
             .context("reading the browser console")?;
         let entries = entries.as_array().cloned().unwrap_or_default();
@@ -859,27 +863,28 @@ const done = arguments[arguments.length - 1];
 })().then(done, (e) => done({ error: String(e) }));
 "#;
 
-/// chromedriver's `POST /session/{id}/se/log` for the `browser` log (needs `goog:loggingPrefs`).
+/// A chromedriver extension command: `POST /session/{id}/{path}` with a JSON body.
 #[derive(Debug)]
-struct BrowserLog;
+struct SessionPost {
+    path: &'static str,
+    body: Value,
+}
 
-impl WebDriverCompatibleCommand for BrowserLog {
+impl WebDriverCompatibleCommand for SessionPost {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/se/log",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (hyper::Method, Option<String>) {
-        (
-            hyper::Method::POST,
-            Some(json!({ "type": "browser" }).to_string()),
-        )
+        (hyper::Method::POST, Some(self.body.to_string()))
     }
 }
 
@@ -892,38 +897,11 @@ impl Browser {
     /// (`goog/cdp/execute`), e.g. `HeapProfiler.collectGarbage`; returns its result.
     pub async fn cdp(&self, command: &str, params: Value) -> Result<Value> {
         self.client
-            .issue_cmd(Cdp {
-                command: command.to_string(),
-                params,
+            .issue_cmd(SessionPost {
+                path: "goog/cdp/execute",
+                body: json!({ "cmd": command, "params": params }),
             })
             .await
             .with_context(|| format!("running the DevTools command {command}"))
-    }
-}
-
-/// chromedriver's `POST /session/{id}/goog/cdp/execute`.
-#[derive(Debug)]
-struct Cdp {
-    command: String,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (hyper::Method, Option<String>) {
-        (
-            hyper::Method::POST,
-            Some(json!({ "cmd": self.command, "params": self.params }).to_string()),
-        )
     }
 }
