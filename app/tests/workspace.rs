@@ -32,6 +32,14 @@ async fn stored_record(store: &Store, id: &RecordId) -> Record {
     .unwrap()
 }
 
+/// What mounting the app would set up: Leptos' task executor and a reactive owner.
+fn reactive_owner() -> Owner {
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let owner = Owner::new();
+    owner.set();
+    owner
+}
+
 fn person(name: &str) -> Record {
     let mut r = Record::create(
         RecordId::new(),
@@ -84,9 +92,7 @@ async fn unreadable_entries_are_rebuilt_or_reported_and_never_deleted() {
         .unwrap();
     drop(store);
 
-    let _ = any_spawner::Executor::init_wasm_bindgen();
-    let owner = Owner::new();
-    owner.set();
+    let owner = reactive_owner();
     let ws = Workspace::open_database(DB);
     until("the workspace to load", || {
         ws.phase.get_untracked() != Phase::Loading
@@ -133,9 +139,7 @@ async fn unreadable_entries_are_rebuilt_or_reported_and_never_deleted() {
 async fn an_edit_is_durable_when_the_workspace_says_saved() {
     const DB: &str = "kith-test-workspace-edit";
     Store::delete_database(DB).await.unwrap();
-    let _ = any_spawner::Executor::init_wasm_bindgen();
-    let owner = Owner::new();
-    owner.set();
+    let owner = reactive_owner();
     let ws = Workspace::open_database(DB);
     until("the workspace to load", || {
         ws.phase.get_untracked() == Phase::Ready
@@ -174,9 +178,7 @@ async fn an_edit_is_durable_when_the_workspace_says_saved() {
 async fn compaction_in_one_tab_keeps_what_another_tab_saved() {
     const DB: &str = "kith-test-workspace-two-tabs";
     Store::delete_database(DB).await.unwrap();
-    let _ = any_spawner::Executor::init_wasm_bindgen();
-    let owner = Owner::new();
-    owner.set();
+    let owner = reactive_owner();
     let tab_a = Workspace::open_database(DB);
     let tab_b = Workspace::open_database(DB);
     until("both tabs to load", || {

@@ -121,6 +121,26 @@ async fn online_part(browser: &Browser, relay: &mut TestRelay) -> Result<()> {
             t.contains("vip")
         })
         .await?;
+    // A tag that is too long is refused with the reason, and the typed text stays in the input.
+    browser
+        .type_text(
+            &tid("add-tag"),
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        )
+        .await?;
+    browser.press_enter(&tid("add-tag")).await?;
+    browser
+        .wait_for_text_where(
+            &tid("tags"),
+            "the too-long tag refused",
+            DEFAULT_TIMEOUT,
+            |t| t.contains("at most"),
+        )
+        .await?;
+    ensure!(
+        browser.value_of(&tid("add-tag")).await?.len() == 70,
+        "the refused tag is still in the input"
+    );
     browser
         .wait_for_text(&tid("save-state"), "Saved", DEFAULT_TIMEOUT)
         .await?;

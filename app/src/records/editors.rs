@@ -27,10 +27,24 @@ impl RecordScope {
         error: RwSignal<Option<String>>,
         change: impl FnOnce(&mut Edit<'_>) -> Result<(), RecordError> + 'static,
     ) {
+        self.apply_then(error, change, || {});
+    }
+
+    /// Like [`RecordScope::apply`], running `saved` only once the change is accepted, so an
+    /// input is cleared only when what was typed is kept in the record.
+    pub fn apply_then(
+        self,
+        error: RwSignal<Option<String>>,
+        change: impl FnOnce(&mut Edit<'_>) -> Result<(), RecordError> + 'static,
+        saved: impl FnOnce() + 'static,
+    ) {
         let id = self.id.get_value();
         leptos::task::spawn_local(async move {
             match self.ws.edit(&id, change).await {
-                Ok(()) => error.set(None),
+                Ok(()) => {
+                    error.set(None);
+                    saved();
+                }
                 Err(ActionError::Record(RecordError::Invalid { message, .. })) => {
                     error.set(Some(message))
                 }
@@ -229,26 +243,13 @@ pub fn ChannelList(channel: Channel) -> impl IntoView {
     let new_value = RwSignal::new(String::new());
     let add = move || {
         let value = new_value.get_untracked();
-        if value.trim().is_empty() {
-            return;
+        if !value.trim().is_empty() {
+            scope.apply_then(
+                error,
+                move |e| e.add_channel(channel, &value, "").map(drop),
+                move || new_value.set(String::new()),
+            );
         }
-        let id = scope.id.get_value();
-        leptos::task::spawn_local(async move {
-            match scope
-                .ws
-                .edit(&id, move |e| e.add_channel(channel, &value, "").map(drop))
-                .await
-            {
-                Ok(()) => {
-                    new_value.set(String::new());
-                    error.set(None);
-                }
-                Err(ActionError::Record(RecordError::Invalid { message, .. })) => {
-                    error.set(Some(message))
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
     };
     view! {
         <div class="field" data-testid=format!("channel-{noun}")>
@@ -342,8 +343,7 @@ pub fn TagEditor() -> impl IntoView {
                 ev.prevent_default();
                 let tag = new_tag.get_untracked();
                 if !tag.trim().is_empty() {
-                    new_tag.set(String::new());
-                    scope.apply(error, move |e| e.add_tag(&tag));
+                    scope.apply_then(error, move |e| e.add_tag(&tag), move || new_tag.set(String::new()));
                 }
             }>
                 <input
