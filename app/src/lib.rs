@@ -7,6 +7,7 @@ mod icons;
 mod pages;
 mod records;
 pub mod relay_link;
+pub mod session;
 mod shell;
 pub mod store;
 mod toasts;

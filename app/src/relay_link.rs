@@ -196,7 +196,7 @@ impl Link {
                     relay_version,
                 });
             }
-            Ok(ServerMessage::Pong { .. }) => {}
+            Ok(_) => {}
             Err(e) => self.reject(&format!("unreadable frame from the relay: {e}")),
         }
     }

@@ -1,7 +1,9 @@
 //! What the Kith app (wasm) and the relay (native) share. Nothing here does I/O, so every
 //! piece is tested natively with plain `cargo test` and compiled unchanged to wasm32.
 
+pub mod api;
 pub mod backoff;
+pub mod changes;
 pub mod directory;
 pub mod ids;
 pub mod protocol;

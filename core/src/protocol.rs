@@ -28,6 +28,11 @@ pub enum CloseCode {
     Malformed = 4400,
     /// A message that is valid but not allowed at this point (e.g. anything before `Hello`).
     ProtocolViolation = 4409,
+    /// The session token is missing, unknown, expired or revoked: sign in again.
+    Unauthorized = 4401,
+    /// Not a member of that workspace (or it does not exist: the two are never told apart),
+    /// or the membership was removed while connected.
+    Forbidden = 4403,
     /// The frame's version byte is one this relay does not speak.
     UnsupportedVersion = 4426,
 }
@@ -44,12 +49,19 @@ impl CloseCode {
             Self::TooBig,
             Self::Malformed,
             Self::ProtocolViolation,
+            Self::Unauthorized,
+            Self::Forbidden,
             Self::UnsupportedVersion,
         ]
         .into_iter()
         .find(|c| c.code() == code)
     }
 }
+
+/// Most changes a client may push in one `Push` (the frame limit applies as well).
+pub const MAX_PUSH_CHANGES: usize = 1_000;
+/// Largest single Automerge change the relay accepts, in bytes.
+pub const MAX_CHANGE_BYTES: usize = 256 * 1024;
 
 /// What a client sends to the relay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +73,96 @@ pub enum ClientMessage {
     },
     /// Liveness check; the relay answers with `Pong` carrying the same nonce.
     Ping { nonce: u64 },
+    /// Opens a workspace's change stream (after `Welcome`). The relay answers `Joined`, then
+    /// streams everything after `cursor` as `Records` batches, then live changes. A bad or
+    /// expired token closes with 4401; a workspace the user is not a member of with 4403.
+    Join {
+        token: String,
+        workspace: String,
+        /// Last workspace sequence number this device has applied; 0 for a new device.
+        cursor: u64,
+    },
+    /// Local changes for the relay to store and forward; answered by `Ack` once durable, or
+    /// `PushRefused`. Pushing the same change twice is harmless.
+    Push {
+        batch: u64,
+        changes: Vec<PushedChange>,
+    },
+    /// Which record this connection is looking at (`None`: none). Ephemeral, never stored.
+    Viewing { record: Option<String> },
+}
+
+/// One Automerge change (its raw bytes, as `Change::raw_bytes`) to one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushedChange {
+    /// The record's id (a UUID).
+    pub record: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A member's role in a workspace, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Admin => "admin",
+            Self::Member => "member",
+            Self::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    /// May create and edit records.
+    pub fn can_write(self) -> bool {
+        self != Self::Viewer
+    }
+
+    /// May invite, remove members and change roles (never to or from owner unless owner).
+    pub fn can_manage(self) -> bool {
+        matches!(self, Self::Owner | Self::Admin)
+    }
+}
+
+/// What the relay holds for one record in a `Records` batch: a compacted snapshot (new
+/// devices) and/or changes. Applying either twice is harmless.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordPayload {
+    pub record: String,
+    pub snapshot: Option<Vec<u8>>,
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// Someone looking at a record right now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub user: String,
+    pub name: String,
+    pub record: String,
+}
+
+/// Why a push was refused; the connection stays open and nothing of the batch was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+    /// The member's role does not allow writing (viewer).
+    ReadOnly,
+    /// A change could not be decoded, or its record id is not a UUID.
+    Invalid,
+    /// Too many changes in one batch, or a change over the size limit.
+    TooLarge,
 }
 
 /// What the relay sends to a client.
@@ -75,6 +177,37 @@ pub enum ServerMessage {
     },
     Pong {
         nonce: u64,
+    },
+    /// Answer to `Join`: the stream follows.
+    Joined {
+        workspace: String,
+        user: String,
+        role: Role,
+        /// The workspace's newest sequence number when joined.
+        head: u64,
+    },
+    /// Records to merge. Once every payload is applied the client may store `cursor` (when
+    /// `Some`) as its new cursor; snapshot batches of a new device carry `None`. `caught_up`
+    /// is true on the batch that reaches the workspace's head at the time it was read.
+    Records {
+        items: Vec<RecordPayload>,
+        cursor: Option<u64>,
+        caught_up: bool,
+    },
+    /// Every change of push `batch` is durable on the relay (`head` is the log's head after it).
+    Ack {
+        batch: u64,
+        head: u64,
+    },
+    /// Push `batch` was refused; nothing of it was stored.
+    PushRefused {
+        batch: u64,
+        reason: Refusal,
+        message: String,
+    },
+    /// Everyone else in the workspace looking at a record, replacing the previous list.
+    Presence {
+        viewers: Vec<Viewer>,
     },
 }
 
@@ -197,7 +330,7 @@ mod tests {
 
     #[test]
     fn close_codes_map_back() {
-        for code in [1001, 1003, 1009, 4400, 4409, 4426] {
+        for code in [1001, 1003, 1009, 4400, 4401, 4403, 4409, 4426] {
             assert_eq!(CloseCode::from_code(code).map(CloseCode::code), Some(code));
         }
         assert_eq!(CloseCode::from_code(1000), None);

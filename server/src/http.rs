@@ -23,7 +23,7 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         .route("/ws", get(ws::upgrade))
         .nest(
             "/api",
-            Router::new().fallback(any(|| async { Error::NotFound })),
+            crate::api::router().fallback(any(|| async { Error::NotFound })),
         )
         .fallback_service(static_files)
         // The service worker is the app's cache; the HTTP cache must never serve it stale.

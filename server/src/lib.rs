@@ -1,10 +1,13 @@
 //! The Kith relay. `main.rs` only parses flags and waits for a signal; everything else is here
 //! so tests start a real relay on a free port with [`spawn`].
 
+mod api;
 mod config;
 mod db;
 mod error;
 mod http;
+mod sync;
+mod tokens;
 mod ws;
 
 use std::net::SocketAddr;
@@ -14,7 +17,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
-pub use db::{Db, SCHEMA_VERSION};
+pub use db::{Db, Dialect, SCHEMA_VERSION, now_ms};
 pub use error::Error;
 pub use http::app;
 
@@ -24,6 +27,8 @@ pub struct AppState {
     pub db: Db,
     pub relay_id: Arc<str>,
     pub max_frame_bytes: usize,
+    pub api: api::ApiState,
+    pub hub: sync::Hub,
     /// Cancelled when the relay stops, so open WebSockets close instead of holding shutdown.
     pub shutdown: CancellationToken,
 }
@@ -44,10 +49,13 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
         tracing::warn!(dist = %config.dist.display(), "no built app here: run `cargo xtask dist`");
     }
     let shutdown = CancellationToken::new();
+    let hub = sync::Hub::start(&db, shutdown.clone()).await?;
     let state = AppState {
         db: db.clone(),
         relay_id,
         max_frame_bytes: config.max_frame_bytes,
+        api: api::ApiState::default(),
+        hub,
         shutdown: shutdown.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -62,6 +62,14 @@ async fn serve(mut socket: WebSocket, state: AppState) {
                 ));
             }
             ClientMessage::Ping { nonce } => ServerMessage::Pong { nonce },
+            ClientMessage::Join { .. }
+            | ClientMessage::Push { .. }
+            | ClientMessage::Viewing { .. } => {
+                break Some((
+                    CloseCode::ProtocolViolation,
+                    "sync is not available yet".into(),
+                ));
+            }
         };
         if socket
             .send(Message::Binary(protocol::encode(&reply).into()))

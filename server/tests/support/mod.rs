@@ -1,0 +1,53 @@
+//! Shared by the relay's integration tests: a relay on SQLite or PostgreSQL, the same tests
+//! against both.
+
+#![allow(dead_code)]
+
+pub mod postgres;
+
+use kith_server::{Config, Relay};
+
+/// Which database a test relay runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A relay on a free loopback port with a fresh database of `backend`. Keep the returned
+/// directory alive as long as the relay.
+pub async fn relay(backend: Backend) -> (Relay, tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("kith.db").display()),
+        Backend::Postgres => postgres::fresh_database().await,
+    };
+    let relay = start_on(&dir, &url).await;
+    (relay, dir, url)
+}
+
+/// Another relay (a second node, or the same one restarted) on an existing database.
+pub async fn start_on(dir: &tempfile::TempDir, database_url: &str) -> Relay {
+    let mut config = Config::local(dir.path());
+    config.database_url = Some(database_url.to_string());
+    config.dist = dir.path().join("no-dist");
+    kith_server::spawn(config).await.expect("relay starts")
+}
+
+/// Runs an async test body once per back end.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, $body:path) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body($crate::support::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $body($crate::support::Backend::Postgres).await
+            }
+        }
+    };
+}
