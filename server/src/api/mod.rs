@@ -1,5 +1,7 @@
 //! The JSON API under `/api`: accounts, sessions, workspaces, members and invites.
 
+pub mod access;
+
 use axum::Router;
 
 use crate::AppState;
