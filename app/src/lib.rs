@@ -1,5 +1,6 @@
 //! The Kith app. `index.html` loads the wasm module and calls [`start`].
 
+mod account;
 mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
@@ -9,6 +10,7 @@ mod records;
 pub mod relay_link;
 pub mod session;
 mod shell;
+pub mod sync;
 pub mod store;
 mod toasts;
 pub mod workspace;
