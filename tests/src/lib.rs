@@ -3,6 +3,11 @@
 //! Nothing here sleeps to wait for state: every wait polls with a deadline and, when it gives
 //! up, says what it was waiting for and what it saw last.
 
+pub mod api;
+/// A throwaway PostgreSQL cluster (shared with the relay's own tests).
+#[path = "../../server/tests/support/postgres.rs"]
+pub mod postgres;
+
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -141,6 +146,8 @@ pub async fn http_get(url: &str) -> Result<(u16, String)> {
 pub struct TestRelay {
     data_dir: TempDir,
     dist: PathBuf,
+    /// `None`: the default SQLite file in `data_dir`.
+    database_url: Option<String>,
     addr: SocketAddr,
     relay: Option<kith_server::Relay>,
 }
@@ -153,18 +160,29 @@ impl TestRelay {
 
     /// A relay on a free port serving the app from `dist`.
     pub async fn start_serving(dist: PathBuf) -> Result<Self> {
+        Self::start_with(dist, None).await
+    }
+
+    /// A relay node on the database at `url` (several nodes may share a PostgreSQL database).
+    pub async fn start_on_database(url: &str) -> Result<Self> {
+        Self::start_with(dist_dir()?, Some(url.to_string())).await
+    }
+
+    async fn start_with(dist: PathBuf, database_url: Option<String>) -> Result<Self> {
         let data_dir = tempfile::Builder::new()
             .prefix("kith-e2e-relay-")
             .tempdir()
             .context("creating the relay's data dir")?;
         let mut config = kith_server::Config::local(data_dir.path());
         config.dist = dist.clone();
+        config.database_url = database_url.clone();
         let relay = kith_server::spawn(config)
             .await
             .context("starting the relay")?;
         Ok(Self {
             data_dir,
             dist,
+            database_url,
             addr: relay.addr(),
             relay: Some(relay),
         })
@@ -206,6 +224,7 @@ impl TestRelay {
         }
         let mut config = kith_server::Config::local(self.data_dir.path());
         config.dist = self.dist.clone();
+        config.database_url = self.database_url.clone();
         config.listen = self.addr;
         let relay = poll(
             &format!("the relay to listen on {} again", self.addr),

@@ -1,5 +1,6 @@
 //! `cargo xtask run | dist | test` — builds, runs and tests Kith on a fresh Debian machine,
-//! installing what is missing (wasm target, wasm-bindgen CLI, Chromium) or saying how.
+//! installing what is missing (wasm target, wasm-bindgen CLI, Chromium, PostgreSQL) or saying
+//! how.
 
 mod dist;
 mod tools;
@@ -70,6 +71,7 @@ fn test() -> Result<()> {
     tools::ensure_wasm_target()?;
     tools::ensure_wasm_bindgen()?;
     let browser = tools::ensure_chromium()?;
+    tools::ensure_postgres()?;
 
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);

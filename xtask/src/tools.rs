@@ -76,6 +76,26 @@ pub fn ensure_chromium() -> Result<Browser> {
     })
 }
 
+/// PostgreSQL's server binaries, for the scale-out tests (they start their own throwaway
+/// cluster). Installed from Debian when no `/usr/lib/postgresql/*/bin/initdb` exists.
+pub fn ensure_postgres() -> Result<()> {
+    let has_server = |dir: &str| {
+        std::fs::read_dir(dir).is_ok_and(|versions| {
+            versions
+                .filter_map(|v| v.ok())
+                .any(|v| v.path().join("bin/initdb").is_file())
+        })
+    };
+    if has_server("/usr/lib/postgresql") {
+        return Ok(());
+    }
+    install_debian_packages(&["postgresql"])?;
+    if !has_server("/usr/lib/postgresql") {
+        bail!("postgresql was installed but no /usr/lib/postgresql/*/bin/initdb exists");
+    }
+    Ok(())
+}
+
 fn install_debian_packages(packages: &[&str]) -> Result<()> {
     let list = packages.join(" ");
     let is_root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
