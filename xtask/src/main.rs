@@ -20,7 +20,8 @@ commands:
   test                   fmt, clippy, native tests, wasm tests in Chromium, end-to-end tests
   bench [--native|--browser] [-- DRIVER FLAGS]
                          print performance figures, each beside a baseline measured in the
-                         same run: native (records, search) and in headless Chromium (cold
+                         same run: native (records, search), the relay (edit latency,
+                         ingest, bootstrap, 1,000 sockets) and in headless Chromium (cold
                          start, search, open, edit, memory at 10k and 100k people); driver
                          flags: cargo xtask bench --browser -- --help";
 
@@ -133,6 +134,12 @@ fn bench(args: &[String]) -> Result<()> {
         let mut native = cargo();
         native.args(["bench", "--package", "kith-core", "--bench", "records"]);
         step("native benchmarks: records, summaries, search", native)?;
+        let mut relay = cargo();
+        relay.args(["bench", "--package", "kith-server", "--bench", "sync"]);
+        step(
+            "relay benchmarks: edit latency, ingest, bootstrap, 1,000 sockets",
+            relay,
+        )?;
     }
     if browser {
         browser_bench(driver_args)?;
