@@ -1,6 +1,7 @@
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kith_core::api::{ApiError, ErrorCode};
 
 /// Everything that can go wrong in the relay.
 #[derive(Debug, thiserror::Error)]
@@ -24,21 +25,63 @@ pub enum Error {
     },
     #[error("not found")]
     NotFound,
+    /// A refusal the API explains to its caller (bad input, no session, no right…).
+    #[error("{message}")]
+    Api { code: ErrorCode, message: String },
+    /// Too many sign-in attempts; the caller may retry after `retry_after` seconds.
+    #[error("Too many attempts. Try again in {retry_after} seconds.")]
+    RateLimited { retry_after: u64 },
+    /// The path exists but not with this method.
+    #[error("This address does not accept {0}.")]
+    MethodNotAllowed(String),
+    /// Something inside the relay failed (a panicked task, a broken hash…).
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 impl Error {
+    /// An error the API caller is told about, with `code`'s status.
+    pub fn api(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Api {
+            code,
+            message: message.into(),
+        }
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Api { code, .. } => status_of(*code),
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            Self::NotFound => "not_found",
-            _ => "internal",
+            Self::NotFound => ErrorCode::NotFound,
+            Self::Api { code, .. } => *code,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::MethodNotAllowed(_) => ErrorCode::BadRequest,
+            _ => ErrorCode::Internal,
         }
+    }
+}
+
+/// The HTTP status every API error code is sent with.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+        ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::InviteExpired => StatusCode::GONE,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -46,16 +89,34 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
+        let code = self.code();
         let message = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             "internal error".to_string()
         } else {
             self.to_string()
         };
-        (
+        let mut response = (
             status,
-            Json(serde_json::json!({ "error": self.code(), "message": message })),
+            Json(ApiError {
+                error: code,
+                message,
+            }),
         )
-            .into_response()
+            .into_response();
+        let headers = response.headers_mut();
+        match self {
+            Self::RateLimited { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            Self::Api {
+                code: ErrorCode::Unauthorized,
+                ..
+            } => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
     }
 }
