@@ -49,18 +49,18 @@ impl Response {
 }
 
 /// A request to send.
-pub struct Request<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
+pub struct Request {
+    pub method: String,
+    pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
 }
 
-impl<'a> Request<'a> {
-    pub fn new(method: &'a str, path: &'a str) -> Self {
+impl Request {
+    pub fn new(method: &str, path: impl Into<String>) -> Self {
         Self {
-            method,
-            path,
+            method: method.to_string(),
+            path: path.into(),
             headers: Vec::new(),
             body: None,
         }
@@ -103,7 +103,7 @@ impl<'a> Request<'a> {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         let body = self.body.unwrap_or_default();
-        if !body.is_empty() || matches!(self.method, "POST" | "PATCH" | "PUT") {
+        if !body.is_empty() || matches!(self.method.as_str(), "POST" | "PATCH" | "PUT") {
             head.push_str(&format!("Content-Length: {}\r\n", body.len()));
         }
         head.push_str("\r\n");
@@ -235,7 +235,7 @@ impl Api {
     }
 }
 
-fn with_token<'a>(request: Request<'a>, token: Option<&str>) -> Request<'a> {
+fn with_token(request: Request, token: Option<&str>) -> Request {
     match token {
         Some(token) => request.bearer(token),
         None => request,
