@@ -6,6 +6,7 @@ use leptos_router::components::A;
 
 use crate::icons::Icon;
 use crate::relay_link::RelayLink;
+use crate::sync::{SyncEngine, SyncStatus};
 use crate::toasts::ToastRegion;
 use crate::workspace::{SaveState, Workspace};
 
@@ -99,19 +100,49 @@ pub fn Shell(children: Children) -> impl IntoView {
     }
 }
 
-/// A dot and a word saying whether the relay is reachable; the full sentence is in the tooltip.
+/// A dot and a word saying how the workspace syncs ("Online", "Offline", "Syncing 3 changes",
+/// "Sign in again", …), and a line of detail beside it ("Last synced at 10:42:07"). For a local
+/// workspace the word says whether the relay is reachable, and the detail "Local only".
 #[component]
 pub fn ConnectionIndicator() -> impl IntoView {
-    let state = expect_context::<RelayLink>().state();
+    let link = use_context::<SyncEngine>()
+        .map(|e| e.link())
+        .or_else(use_context::<RelayLink>)
+        .map(|l| l.state());
+    let status = use_context::<SyncEngine>().map(|e| e.status());
+    let shown = Memo::new(move |_| {
+        let status = status.map(|s| s.get()).unwrap_or(SyncStatus::LocalOnly);
+        match (&status, link) {
+            (SyncStatus::LocalOnly, Some(link)) => link.with(|l| {
+                (
+                    l.label().to_string(),
+                    l.css_class(),
+                    status.detail(),
+                    l.description(),
+                )
+            }),
+            _ => (
+                status.label(),
+                status.css_class(),
+                status.detail(),
+                status.description(),
+            ),
+        }
+    });
     view! {
-        <div
-            class=move || format!("link-status {}", state.read().css_class())
-            data-testid="connection-status"
-            role="status"
-            title=move || state.read().description()
-        >
-            <span class="link-status__dot" aria-hidden="true"></span>
-            <span class="link-status__label">{move || state.read().label()}</span>
+        <div class="sync-indicator">
+            <div
+                class=move || format!("link-status {}", shown.read().1)
+                data-testid="connection-status"
+                role="status"
+                title=move || shown.read().3.clone()
+            >
+                <span class="link-status__dot" aria-hidden="true"></span>
+                <span class="link-status__label">{move || shown.read().0.clone()}</span>
+            </div>
+            <span class="sync-detail" data-testid="sync-status" title=move || shown.read().3.clone()>
+                {move || shown.read().2.clone()}
+            </span>
         </div>
     }
 }

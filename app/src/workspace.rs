@@ -2,17 +2,21 @@
 //! open for editing, and the store they are saved to. Views read signals; every change to a
 //! record goes through [`Workspace::create`] or [`Workspace::edit`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::future::poll_fn;
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 
 use kith_core::directory::{Directory, ListQuery};
 use kith_core::ids::{RecordId, UserId};
+use kith_core::protocol::RecordPayload;
 use kith_core::record::{Edit, Record, RecordError, RecordKind};
 use kith_core::summary::Summary;
 use leptos::prelude::*;
 
-use crate::store::{Append, COMPACT_AFTER_CHANGES, RecordWrite, Store, StoreError};
+use crate::store::{Append, COMPACT_AFTER_CHANGES, RecordBytes, RecordWrite, Store, StoreError};
+use crate::sync::tasks::{StepClock, next_tick};
 
 /// The IndexedDB database holding this browser's workspace.
 pub const DATABASE: &str = "kith";
@@ -20,6 +24,8 @@ pub const DATABASE: &str = "kith";
 const LOAD_PAGE: u32 = 5_000;
 /// How many loaded documents stay in memory (each costs ~27 KB).
 const CACHED_RECORDS: usize = 200;
+/// Records of a relay batch whose stored bytes are read in one request round.
+const REMOTE_READ_GROUP: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
@@ -50,6 +56,18 @@ pub enum ActionError {
     NotFound,
     #[error("the workspace is still loading")]
     NotReady,
+    /// A viewer's workspace: records can be read, not changed.
+    #[error("View only: your role in this workspace lets you read records, not change them")]
+    ReadOnly,
+}
+
+/// What [`Workspace::apply_remote`] did with a batch from the relay.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemoteApplied {
+    /// Records whose content changed here (stored, or only the open copy).
+    pub changed: usize,
+    /// Payloads that could not be read: reported in `problems`, nothing of them kept.
+    pub skipped: usize,
 }
 
 /// Handle to the workspace, provided as context. Copy: it is only signal and arena handles.
@@ -64,6 +82,9 @@ pub struct Workspace {
     pub problems: RwSignal<Vec<String>>,
     /// Records read so far while the workspace opens.
     pub loaded: RwSignal<usize>,
+    /// False for a viewer: [`Workspace::create`] and [`Workspace::edit`] refuse with
+    /// [`ActionError::ReadOnly`] and the pages show "View only". Set by the sync engine.
+    pub writable: RwSignal<bool>,
 }
 
 #[derive(Default)]
@@ -74,7 +95,15 @@ struct Inner {
     open: RefCell<HashMap<RecordId, OpenRecord>>,
     /// Writes the store refused, oldest first; retried in order.
     unsaved: RefCell<Vec<RecordWrite>>,
-    in_flight: std::cell::Cell<usize>,
+    in_flight: Cell<usize>,
+    /// People whose company is not in the directory yet, by company: when it arrives their
+    /// search text is completed with its name.
+    orphans: RefCell<HashMap<RecordId, Vec<RecordId>>>,
+    /// Called after a local change reached the outbox (the sync engine pushes it).
+    on_local_change: RefCell<Option<Rc<dyn Fn()>>>,
+    /// Set once loading finished (either way); tasks waiting in [`Workspace::ready`].
+    settled: Cell<bool>,
+    waiting: RefCell<Vec<Waker>>,
 }
 
 struct OpenRecord {
@@ -85,13 +114,17 @@ struct OpenRecord {
 }
 
 impl Workspace {
-    /// Creates the handle and starts loading this browser's workspace.
+    /// Creates the handle and starts loading this browser's local workspace.
     pub fn open() -> Self {
-        Self::open_database(DATABASE)
+        Self::open_database(DATABASE, None)
     }
 
-    /// Like [`Workspace::open`] on the IndexedDB database `name` (tests use their own).
-    pub fn open_database(name: &'static str) -> Self {
+    /// Opens the workspace kept in the IndexedDB database `name` (see
+    /// `ActiveWorkspace::database`). Changes are written by `author`: for a relay workspace the
+    /// signed-in user (`UserId(account.user.id)`); `None` uses this database's own local
+    /// author (`local-<uuid>`, created once and kept in the database).
+    pub fn open_database(name: impl Into<String>, author: Option<UserId>) -> Self {
+        let name = name.into();
         let ws = Self {
             inner: StoredValue::new_local(Rc::new(Inner::default())),
             phase: RwSignal::new(Phase::Loading),
@@ -99,26 +132,52 @@ impl Workspace {
             save_state: RwSignal::new(SaveState::Saved),
             problems: RwSignal::new(Vec::new()),
             loaded: RwSignal::new(0),
+            writable: RwSignal::new(true),
         };
         leptos::task::spawn_local(async move {
-            match ws.load(name).await {
+            match ws.load(&name, author).await {
                 Ok(()) => ws.phase.set(Phase::Ready),
                 Err(e) => ws.phase.set(Phase::Failed(e.to_string())),
             }
+            let inner = ws.inner();
+            inner.settled.set(true);
+            for waker in inner.waiting.take() {
+                waker.wake();
+            }
         });
         ws
+    }
+
+    /// Resolves once the workspace finished opening: `Ok` when it is ready to use, or why it
+    /// could not be opened.
+    pub async fn ready(self) -> Result<(), String> {
+        let inner = self.inner();
+        poll_fn(|cx| {
+            if inner.settled.get() {
+                Poll::Ready(())
+            } else {
+                inner.waiting.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await;
+        match self.phase.get_untracked() {
+            Phase::Failed(message) => Err(message),
+            _ => Ok(()),
+        }
     }
 
     fn inner(&self) -> Rc<Inner> {
         self.inner.get_value()
     }
 
-    async fn load(self, name: &str) -> Result<(), StoreError> {
+    async fn load(self, name: &str, author: Option<UserId>) -> Result<(), StoreError> {
         request_persistent_storage();
         let store = Rc::new(Store::open(name).await?);
-        let author = match store.meta_get("author").await? {
-            Some(author) => UserId(author),
-            None => {
+        let author = match (author, store.meta_get("author").await?) {
+            (Some(author), _) => author,
+            (None, Some(author)) => UserId(author),
+            (None, None) => {
                 let author = UserId(format!("local-{}", RecordId::new()));
                 store.meta_set("author", author.as_str()).await?;
                 author
@@ -157,6 +216,7 @@ impl Workspace {
         let inner = self.inner();
         directory.extend(summaries);
         directory.resolve_companies();
+        inner.orphans.replace(orphans_of(&directory));
         inner.directory.replace(directory);
         inner.author.replace(Some(author));
         inner.store.replace(Some(store));
@@ -185,6 +245,7 @@ impl Workspace {
         kind: RecordKind,
         fill: impl FnOnce(&mut Edit<'_>) -> Result<(), RecordError>,
     ) -> Result<RecordId, ActionError> {
+        self.check_writable()?;
         let author = self.author()?;
         let now = now_ms();
         let mut record = Record::create(RecordId::new(), kind, &author, now);
@@ -216,6 +277,7 @@ impl Workspace {
         id: &RecordId,
         change: impl FnOnce(&mut Edit<'_>) -> Result<(), RecordError>,
     ) -> Result<(), ActionError> {
+        self.check_writable()?;
         self.ensure_open(id).await?;
         // Another tab may have saved changes to this record since it was opened here: fold
         // them in so the summary written below (and any compaction) reflects all of them.
@@ -280,6 +342,32 @@ impl Workspace {
         Ok(())
     }
 
+    fn check_writable(&self) -> Result<(), ActionError> {
+        if self.writable.get_untracked() {
+            Ok(())
+        } else {
+            Err(ActionError::ReadOnly)
+        }
+    }
+
+    /// Calls `notify` after every local change that reached the outbox (the sync engine's
+    /// cue to push). Replaces an earlier callback.
+    pub fn on_local_change(&self, notify: impl Fn() + 'static) {
+        self.inner().on_local_change.replace(Some(Rc::new(notify)));
+    }
+
+    fn local_change_saved(&self) {
+        let notify = self.inner().on_local_change.borrow().clone();
+        if let Some(notify) = notify {
+            notify();
+        }
+    }
+
+    /// The open store (for the sync engine's outbox and cursor).
+    pub(crate) fn store_handle(&self) -> Result<Rc<Store>, ActionError> {
+        self.store()
+    }
+
     fn author(&self) -> Result<UserId, ActionError> {
         self.inner()
             .author
@@ -318,6 +406,9 @@ impl Workspace {
             Ok(()) => {
                 if inner.in_flight.get() == 0 && inner.unsaved.borrow().is_empty() {
                     self.save_state.set(SaveState::Saved);
+                }
+                if write.outbox.is_some() {
+                    self.local_change_saved();
                 }
                 Ok(())
             }
@@ -394,6 +485,258 @@ impl Workspace {
             }
         }
     }
+}
+
+/// What merging one relay payload changed.
+enum Merged {
+    /// Everything in it was already here.
+    Nothing,
+    /// Storage had it all; the open copy did not (another tab stored it): the directory only.
+    OpenCopy(Summary),
+    /// New to storage: write it.
+    Write(RecordWrite, Summary),
+}
+
+impl Workspace {
+    /// Merges a batch of records from the relay into storage, the open records and the
+    /// directory, and stores `cursor` (when `Some`) in the same transaction as the records, so
+    /// the cursor is never ahead of the data. Work is done in steps of a few milliseconds with
+    /// the browser's other tasks run between them. A payload that cannot be read is reported in
+    /// `problems` and skipped; local edits not yet sent are kept (remote bytes are only ever
+    /// added to what is stored). Open lists and record pages update (`revision`).
+    pub async fn apply_remote(
+        self,
+        items: Vec<RecordPayload>,
+        cursor: Option<u64>,
+    ) -> Result<RemoteApplied, ActionError> {
+        let store = self.store()?;
+        let author = self.author()?;
+        let mut writes: Vec<RecordWrite> = Vec::new();
+        let mut summaries: Vec<Summary> = Vec::new();
+        let mut problems: Vec<String> = Vec::new();
+        let mut clock = StepClock::start();
+        for group in items.chunks(REMOTE_READ_GROUP) {
+            // Only records this device has can be stored: read those in one request round.
+            let known: Vec<&str> = {
+                let inner = self.inner();
+                let directory = inner.directory.borrow();
+                let open = inner.open.borrow();
+                group
+                    .iter()
+                    .filter(|p| {
+                        canonical_id(&p.record).is_some_and(|id| {
+                            directory.get(&id).is_some() || open.contains_key(&id)
+                        })
+                    })
+                    .map(|p| p.record.as_str())
+                    .collect()
+            };
+            let stored: HashMap<&str, Result<Option<RecordBytes>, String>> = if known.is_empty() {
+                HashMap::new()
+            } else {
+                known
+                    .iter()
+                    .copied()
+                    .zip(store.records(&known).await?)
+                    .collect()
+            };
+            for payload in group {
+                match self.merge_remote(payload, stored.get(payload.record.as_str()), &author) {
+                    Ok(Merged::Nothing) => {}
+                    Ok(Merged::OpenCopy(summary)) => summaries.push(summary),
+                    Ok(Merged::Write(write, summary)) => {
+                        writes.push(write);
+                        summaries.push(summary);
+                    }
+                    Err(reason) => problems.push(format!(
+                        "A change from the relay to record {} could not be read ({reason}); \
+                         it was skipped.",
+                        payload.record
+                    )),
+                }
+                if clock.due() {
+                    next_tick().await;
+                    clock = StepClock::start();
+                }
+            }
+        }
+        let skipped = problems.len();
+        // Records, summaries and cursor together. A stored record that cannot be read makes
+        // the transaction fail: leave that record alone (reported), write the rest.
+        loop {
+            match store.write_remote(&writes, cursor).await {
+                Ok(()) => break,
+                Err(StoreError::Corrupt { key, reason, .. })
+                    if writes.iter().any(|w| w.id == key) =>
+                {
+                    writes.retain(|w| w.id != key);
+                    summaries.retain(|s| s.id.as_str() != key);
+                    problems.push(format!(
+                        "Record {key} could not be updated from the relay: what this device \
+                         holds for it is unreadable ({reason}). It was kept as it is."
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let changed = summaries.len();
+        if !summaries.is_empty() {
+            self.put_summaries(summaries);
+            self.revision.update(|r| *r += 1);
+        }
+        if !problems.is_empty() {
+            self.problems.update(|p| p.extend(problems));
+        }
+        Ok(RemoteApplied { changed, skipped })
+    }
+
+    /// Merges one payload: into what is stored (to know whether anything is new) and into the
+    /// open copy when the record is open (its summary then includes local edits in flight).
+    fn merge_remote(
+        &self,
+        payload: &RecordPayload,
+        stored: Option<&Result<Option<RecordBytes>, String>>,
+        author: &UserId,
+    ) -> Result<Merged, String> {
+        let id = canonical_id(&payload.record)
+            .ok_or_else(|| format!("{:?} is not a record id", payload.record))?;
+        let parts: Vec<&[u8]> = payload
+            .snapshot
+            .iter()
+            .chain(&payload.changes)
+            .map(Vec::as_slice)
+            .collect();
+        let Some((first, rest)) = parts.split_first() else {
+            return Ok(Merged::Nothing);
+        };
+        let (mut merged, changed_storage, append) = match stored {
+            Some(Err(reason)) => {
+                return Err(format!(
+                    "what this device holds for it is unreadable: {reason}"
+                ));
+            }
+            Some(Ok(Some(stored))) => {
+                let chunks: Vec<&[u8]> = stored.changes.iter().map(Vec::as_slice).collect();
+                let mut record = Record::load(id.clone(), &stored.snapshot, &chunks, author)
+                    .map_err(|e| format!("what this device holds for it is unreadable: {e}"))?;
+                let before = record.heads();
+                for part in &parts {
+                    record.apply(part).map_err(|e| e.to_string())?;
+                }
+                let changed = record.heads() != before;
+                // Appending what came is enough: loading skips changes it already has.
+                (record, changed, Append::Merge(parts.concat()))
+            }
+            _ => {
+                let mut record =
+                    Record::load(id.clone(), first, rest, author).map_err(|e| e.to_string())?;
+                let bytes = if rest.is_empty() {
+                    first.to_vec()
+                } else {
+                    record.save()
+                };
+                (record, true, Append::Merge(bytes))
+            }
+        };
+        let kind = merged.kind();
+        let inner = self.inner();
+        let mut open = inner.open.borrow_mut();
+        let open_changed = match open.get_mut(&id) {
+            Some(entry) => {
+                let before = entry.record.heads();
+                for part in &parts {
+                    // Already checked above against the stored copy.
+                    let _ = entry.record.apply(part);
+                }
+                if changed_storage {
+                    entry.chunks += 1;
+                }
+                let changed = entry.record.heads() != before;
+                merged = entry.record.clone();
+                changed
+            }
+            None => false,
+        };
+        let summary = merged.summary();
+        Ok(if changed_storage {
+            let write = RecordWrite {
+                id: id.to_string(),
+                kind: kind.as_str().into(),
+                append,
+                summary: summary.encode(),
+                outbox: None,
+            };
+            Merged::Write(write, summary)
+        } else if open_changed {
+            Merged::OpenCopy(summary)
+        } else {
+            Merged::Nothing
+        })
+    }
+
+    /// Puts summaries from the relay into the directory. New records are added in bulk; a
+    /// company's new name reaches its people; people that arrived before their company get
+    /// its name in their search text when it comes.
+    fn put_summaries(&self, summaries: Vec<Summary>) {
+        let inner = self.inner();
+        let mut directory = inner.directory.borrow_mut();
+        let mut orphans = inner.orphans.borrow_mut();
+        let mut bulk = Vec::with_capacity(summaries.len());
+        let mut arrived_companies = Vec::new();
+        for summary in summaries {
+            if let Some(company) = &summary.company_id
+                && directory.get(company).is_none()
+            {
+                orphans
+                    .entry(company.clone())
+                    .or_default()
+                    .push(summary.id.clone());
+            }
+            match directory.get(&summary.id) {
+                Some(old) if summary.kind == RecordKind::Company && old.name != summary.name => {
+                    directory.upsert(summary);
+                }
+                Some(_) => bulk.push(summary),
+                None => {
+                    if summary.kind == RecordKind::Company {
+                        arrived_companies.push(summary.id.clone());
+                    }
+                    bulk.push(summary);
+                }
+            }
+        }
+        directory.extend(bulk);
+        directory.resolve_companies();
+        let waiting: Vec<Summary> = arrived_companies
+            .iter()
+            .filter_map(|company| orphans.remove(company))
+            .flatten()
+            .filter_map(|person| directory.get(&person).cloned())
+            .collect();
+        directory.extend(waiting);
+    }
+}
+
+/// The id of a relay payload, only in the form this app stores (lower-case, hyphenated).
+fn canonical_id(text: &str) -> Option<RecordId> {
+    RecordId::parse(text).ok().filter(|id| id.as_str() == text)
+}
+
+/// People whose company is not in `directory`, by company.
+fn orphans_of(directory: &Directory) -> HashMap<RecordId, Vec<RecordId>> {
+    let mut orphans: HashMap<RecordId, Vec<RecordId>> = HashMap::new();
+    for i in 0..directory.len() {
+        let summary = directory.at(i);
+        if let Some(company) = &summary.company_id
+            && directory.get(company).is_none()
+        {
+            orphans
+                .entry(company.clone())
+                .or_default()
+                .push(summary.id.clone());
+        }
+    }
+    orphans
 }
 
 async fn rebuild_summary(store: &Store, id: &str, author: &UserId) -> Result<Summary, String> {

@@ -93,7 +93,7 @@ async fn unreadable_entries_are_rebuilt_or_reported_and_never_deleted() {
     drop(store);
 
     let owner = reactive_owner();
-    let ws = Workspace::open_database(DB);
+    let ws = Workspace::open_database(DB, None);
     until("the workspace to load", || {
         ws.phase.get_untracked() != Phase::Loading
     })
@@ -140,7 +140,7 @@ async fn an_edit_is_durable_when_the_workspace_says_saved() {
     const DB: &str = "kith-test-workspace-edit";
     Store::delete_database(DB).await.unwrap();
     let owner = reactive_owner();
-    let ws = Workspace::open_database(DB);
+    let ws = Workspace::open_database(DB, None);
     until("the workspace to load", || {
         ws.phase.get_untracked() == Phase::Ready
     })
@@ -179,8 +179,8 @@ async fn compaction_in_one_tab_keeps_what_another_tab_saved() {
     const DB: &str = "kith-test-workspace-two-tabs";
     Store::delete_database(DB).await.unwrap();
     let owner = reactive_owner();
-    let tab_a = Workspace::open_database(DB);
-    let tab_b = Workspace::open_database(DB);
+    let tab_a = Workspace::open_database(DB, None);
+    let tab_b = Workspace::open_database(DB, None);
     until("both tabs to load", || {
         tab_a.phase.get_untracked() == Phase::Ready && tab_b.phase.get_untracked() == Phase::Ready
     })

@@ -63,7 +63,14 @@ pub enum Append {
     Changes(Vec<u8>),
     /// Replace the snapshot and drop the chunks (compaction, or a new record).
     Snapshot(Vec<u8>),
+    /// Bytes from elsewhere (the relay): the snapshot of a record not stored yet, else one more
+    /// chunk after what is stored. Decided inside the transaction, so it never replaces
+    /// anything written meanwhile (a local edit, another tab).
+    Merge(Vec<u8>),
 }
+
+/// Meta key of the relay cursor: the last workspace sequence number whose changes are stored.
+pub const CURSOR_KEY: &str = "relay.cursor";
 
 /// One local edit: the record's bytes, its new summary and, unless the edit need not be sent,
 /// the change bytes for the outbox.
@@ -98,6 +105,22 @@ pub struct SummaryPage {
     pub loaded: Loaded<SummaryBytes>,
     /// The last key of this page, or `None` if the page was empty.
     pub last_key: Option<String>,
+}
+
+/// A page of [`Store::records_page`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordPage {
+    pub loaded: Loaded<RecordBytes>,
+    /// The last key of this page, or `None` if the page was empty.
+    pub last_key: Option<String>,
+}
+
+/// A page of [`Store::outbox_page`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxPage {
+    pub loaded: Loaded<OutboxEntry>,
+    /// The last sequence number of this page (read or skipped), `None` if it was empty.
+    pub last_seq: Option<u64>,
 }
 
 /// An entry left untouched in the database because it could not be read.
@@ -168,20 +191,60 @@ impl Store {
 
     /// Writes many records in one transaction (imports, bootstrap): all or none.
     pub async fn write_many(&self, writes: Vec<RecordWrite>) -> Result<(), StoreError> {
-        let tx = self.write_tx(&[RECORDS, SUMMARIES, OUTBOX])?;
+        self.write_batch(&writes, None).await
+    }
+
+    /// Writes what a relay batch brought (records and summaries, usually [`Append::Merge`])
+    /// and moves the relay cursor to `cursor`, all in one transaction: a failure leaves both
+    /// the records and the cursor as they were, so the batch is simply received again. The
+    /// cursor never moves back (another tab may have stored a later one).
+    pub async fn write_remote(
+        &self,
+        writes: &[RecordWrite],
+        cursor: Option<u64>,
+    ) -> Result<(), StoreError> {
+        self.write_batch(writes, cursor).await
+    }
+
+    /// The relay cursor: 0 when nothing was ever received from a relay.
+    pub async fn cursor(&self) -> Result<u64, StoreError> {
+        match self.meta_get(CURSOR_KEY).await? {
+            None => Ok(0),
+            Some(text) => text.parse().map_err(|_| StoreError::Corrupt {
+                store: META,
+                key: CURSOR_KEY.to_owned(),
+                reason: format!("{text:?} is not a sequence number"),
+            }),
+        }
+    }
+
+    async fn write_batch(
+        &self,
+        writes: &[RecordWrite],
+        cursor: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let stores: &[&str] = if cursor.is_some() {
+            &[RECORDS, SUMMARIES, OUTBOX, META]
+        } else {
+            &[RECORDS, SUMMARIES, OUTBOX]
+        };
+        let tx = self.write_tx(stores)?;
         let records = tx.object_store(RECORDS)?;
         let summaries = tx.object_store(SUMMARIES)?;
         let outbox = tx.object_store(OUTBOX)?;
         let f = &self.fields;
         let sys = tx_sys(&tx);
         let issued: Result<(), StoreError> = async {
-            for w in &writes {
+            for w in writes {
                 let value: JsValue = match &w.append {
                     Append::Snapshot(snapshot) => f.record(&w.kind, snapshot, &[]).into(),
-                    Append::Changes(chunk) => {
+                    Append::Changes(chunk) | Append::Merge(chunk) => {
                         let stored: Option<JsValue> =
                             records.get(w.id.as_str()).primitive()?.await?;
                         match stored {
+                            None if matches!(w.append, Append::Merge(_)) => {
+                                f.record(&w.kind, chunk, &[]).into()
+                            }
                             None => f.record(&w.kind, &[], std::slice::from_ref(chunk)).into(),
                             Some(stored) => {
                                 // Never overwrite what cannot be read: abort instead.
@@ -204,6 +267,20 @@ impl Store {
                 if let Some(bytes) = &w.outbox {
                     let entry: JsValue = f.outbox(&w.id, bytes).into();
                     drop(outbox.add(entry).primitive()?);
+                }
+            }
+            if let Some(cursor) = cursor {
+                let meta = tx.object_store(META)?;
+                let stored: Option<JsValue> = meta.get(CURSOR_KEY).primitive()?.await?;
+                let stored = stored
+                    .and_then(|v| v.as_string())
+                    .and_then(|t| t.parse::<u64>().ok());
+                if stored.is_none_or(|s| s < cursor) {
+                    drop(
+                        meta.put(cursor.to_string().as_str())
+                            .with_key(CURSOR_KEY)
+                            .primitive()?,
+                    );
                 }
             }
             Ok(())
@@ -243,6 +320,49 @@ impl Store {
                     })
             })
             .transpose()
+    }
+
+    /// Several records read in one transaction, in the order of `ids`: each one's bytes,
+    /// `Ok(None)` if it is not stored, or why its stored value cannot be read.
+    pub async fn records(
+        &self,
+        ids: &[&str],
+    ) -> Result<Vec<Result<Option<RecordBytes>, String>>, StoreError> {
+        let tx = self.read_tx(&[RECORDS])?;
+        let store = tx.object_store(RECORDS)?;
+        // Every request goes out before the first is awaited: one round of the event loop.
+        let mut requests = Vec::with_capacity(ids.len());
+        for id in ids {
+            requests.push(store.get::<JsValue, _, _>(*id).primitive()?);
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, request) in ids.iter().zip(requests) {
+            let stored: Option<JsValue> = request.await?;
+            out.push(
+                stored
+                    .map(|value| self.fields.decode_record((*id).to_owned(), &value))
+                    .transpose(),
+            );
+        }
+        Ok(out)
+    }
+
+    /// One page of records in id order (up to `limit` after id `after`), for uploading a whole
+    /// workspace; `last_key` is where the next page starts, `None` at the end.
+    pub async fn records_page(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        let tx = self.read_tx(&[RECORDS])?;
+        let store = tx.object_store(RECORDS)?;
+        let pairs = read::page_pairs(&store, after, limit).await?;
+        let last_key = pairs.last().and_then(|(k, _)| k.as_string());
+        let loaded = decode_all(RECORDS, pairs, |key, value| match key.as_string() {
+            Some(id) => self.fields.decode_record(id, value),
+            None => Err("the key is not a string".to_owned()),
+        });
+        Ok(RecordPage { loaded, last_key })
     }
 
     /// Every summary, in id order; unreadable ones are reported, not returned (nor deleted).
@@ -298,6 +418,53 @@ impl Store {
         }))
     }
 
+    /// Up to `limit` outbox entries with `seq > after_seq`, in edit order. An unreadable entry
+    /// is reported in `skipped` (and stays stored); the page ends at `last_seq`.
+    pub async fn outbox_page(&self, after_seq: u64, limit: u32) -> Result<OutboxPage, StoreError> {
+        let tx = self.read_tx(&[OUTBOX])?;
+        let store = tx.object_store(OUTBOX)?;
+        let pairs = read::page_pairs_after_number(&store, after_seq as f64, limit).await?;
+        let last_seq = pairs.last().and_then(|(k, _)| k.as_f64()).map(|n| n as u64);
+        let loaded = decode_all(OUTBOX, pairs, |key, value| match key.as_f64() {
+            Some(n) if n >= 1.0 && n.fract() == 0.0 => self.fields.decode_outbox(n as u64, value),
+            _ => Err("the key is not a sequence number".to_owned()),
+        });
+        Ok(OutboxPage { loaded, last_seq })
+    }
+
+    /// How many entries the outbox holds (local changes the relay has not acknowledged).
+    pub async fn outbox_count(&self) -> Result<u32, StoreError> {
+        let tx = self.read_tx(&[OUTBOX])?;
+        let count = tx.object_store(OUTBOX)?.count().primitive()?.await?;
+        Ok(count)
+    }
+
+    /// The highest outbox sequence number in use, 0 if the outbox is empty.
+    pub async fn outbox_last_seq(&self) -> Result<u64, StoreError> {
+        let tx = self.read_tx(&[OUTBOX])?;
+        let store = tx.object_store(OUTBOX)?;
+        let keys = store
+            .get_all_keys::<JsValue>()
+            .primitive()?
+            .await?
+            .collect::<Result<Vec<JsValue>, _>>()?;
+        Ok(keys.iter().filter_map(JsValue::as_f64).fold(0.0, f64::max) as u64)
+    }
+
+    /// Removes exactly the outbox entries `seqs` (the relay acknowledged them as durable), in
+    /// one transaction. Entries not listed, readable or not, stay.
+    pub async fn ack_outbox_entries(&self, seqs: &[u64]) -> Result<(), StoreError> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        let tx = self.write_tx(&[OUTBOX])?;
+        let store = tx.object_store(OUTBOX)?;
+        for seq in seqs {
+            drop(store.delete(*seq as f64).primitive()?);
+        }
+        self.commit(tx).await
+    }
+
     /// Removes the outbox entries with `seq <= up_to_seq` (the relay has them durably).
     pub async fn ack_outbox(&self, up_to_seq: u64) -> Result<(), StoreError> {
         let tx = self.write_tx(&[OUTBOX])?;
@@ -335,6 +502,13 @@ impl Store {
                 .with_key(key)
                 .primitive()?,
         );
+        self.commit(tx).await
+    }
+
+    /// Removes a small value, durably.
+    pub async fn meta_delete(&self, key: &str) -> Result<(), StoreError> {
+        let tx = self.write_tx(&[META])?;
+        drop(tx.object_store(META)?.delete(key).primitive()?);
         self.commit(tx).await
     }
 

@@ -77,3 +77,31 @@ where
         .collect::<Result<_, IdbError>>()
         .map_err(StoreError::from)
 }
+
+/// Up to `limit` (primary key, value) pairs of `source` with numeric keys above `after`, in key
+/// order (the outbox, whose keys are sequence numbers).
+pub(crate) async fn page_pairs_after_number<Q, R>(
+    source: &Q,
+    after: f64,
+    limit: u32,
+) -> Result<Vec<(JsValue, JsValue)>, StoreError>
+where
+    Q: QuerySource + SystemRepr<Repr = R>,
+    R: QuerySourceInternal,
+{
+    let keys = source
+        .get_all_keys::<JsValue>()
+        .with_query::<f64, KeyRange<f64>>(KeyRange::LowerBound(after, true))
+        .with_limit(limit)
+        .primitive()?;
+    let values = source
+        .get_all::<JsValue>()
+        .with_query::<f64, KeyRange<f64>>(KeyRange::LowerBound(after, true))
+        .with_limit(limit)
+        .primitive()?;
+    let (keys, values) = (keys.await?, values.await?);
+    keys.zip(values)
+        .map(|(k, v)| Ok((k?, v?)))
+        .collect::<Result<_, IdbError>>()
+        .map_err(StoreError::from)
+}
