@@ -1096,3 +1096,55 @@ async fn malformed_requests_get_clear_errors(backend: Backend) {
     env.stop().await;
 }
 on_both_backends!(malformed_requests, malformed_requests_get_clear_errors);
+
+async fn two_owners_leaving_at_once_leave_one_owner(backend: Backend) {
+    let env = Env::start(backend).await;
+    let first = env.sign_up("first@example.com", "First").await;
+    for round in 0..4 {
+        let ws = env
+            .create_workspace(&first.token, &format!("Shared {round}"))
+            .await;
+        let email = format!("second{round}@example.com");
+        let second = env.member(&first.token, &ws.id, Role::Owner, &email).await;
+        let first_path = format!("/api/workspaces/{}/members/{}", ws.id, first.user.id);
+        let second_path = format!("/api/workspaces/{}/members/{}", ws.id, second.user.id);
+        // Both owners leave, or demote each other, at the same moment: one must stay owner.
+        let (a, b) = if round % 2 == 0 {
+            tokio::join!(
+                env.api.delete(&first_path, Some(&first.token)),
+                env.api.delete(&second_path, Some(&second.token)),
+            )
+        } else {
+            let demote = json!({ "role": "member" });
+            tokio::join!(
+                env.api.patch(&second_path, Some(&first.token), &demote),
+                env.api.patch(&first_path, Some(&second.token), &demote),
+            )
+        };
+        // The one too late is refused: the last owner cannot go (409), or, demoted a moment
+        // before, may no longer change roles (403).
+        let refused = [&a, &b]
+            .iter()
+            .filter(|r| r.status == 409 || r.status == 403)
+            .count();
+        let done = [&a, &b]
+            .iter()
+            .filter(|r| r.status == 200 || r.status == 204)
+            .count();
+        assert_eq!((refused, done), (1, 1), "{} / {}", a.text(), b.text());
+        let owners: Vec<String> = sqlx::query_scalar(
+            "SELECT user_id FROM memberships WHERE workspace_id = $1 AND role = 'owner'",
+        )
+        .bind(&ws.id)
+        .fetch_all(&env.db)
+        .await
+        .unwrap();
+        assert_eq!(owners.len(), 1, "exactly one owner stays");
+        assert!(owners[0] == first.user.id || owners[0] == second.user.id);
+    }
+    env.stop().await;
+}
+on_both_backends!(
+    concurrent_owners,
+    two_owners_leaving_at_once_leave_one_owner
+);

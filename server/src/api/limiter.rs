@@ -30,6 +30,8 @@ pub struct Limiter {
 struct Tables {
     by_address: HashMap<IpAddr, Window>,
     by_account: HashMap<(IpAddr, String), Window>,
+    /// When windows that ended were last dropped.
+    pruned: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +64,14 @@ impl Limiter {
         let address = address_key(ip);
         let account = (address, email_key(email));
         let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        if tables
+            .pruned
+            .is_none_or(|at| now.duration_since(at) >= WINDOW)
+        {
+            tables.by_address.retain(|_, w| w.live(now));
+            tables.by_account.retain(|_, w| w.live(now));
+            tables.pruned = Some(now);
+        }
         let wait = [
             tables
                 .by_address
@@ -237,5 +247,9 @@ mod tests {
         }
         let (addresses, accounts) = limiter.len();
         assert!(addresses <= MAX_ENTRIES && accounts <= MAX_ENTRIES);
+        // Once every window has ended, the next attempt drops them all.
+        let later = start + Duration::from_secs(3600);
+        limiter.attempt_at(ip("10.0.0.1"), "a@x.io", later).unwrap();
+        assert_eq!(limiter.len(), (1, 1));
     }
 }

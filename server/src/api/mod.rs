@@ -32,6 +32,7 @@ pub struct ApiState {
 
 /// Routes mounted under `/api`.
 pub fn router() -> Router<AppState> {
+    passwords::prepare();
     Router::new()
         .route("/auth/signup", post(accounts::sign_up))
         .route("/auth/signin", post(accounts::sign_in))

@@ -40,6 +40,18 @@ fn hash_now(password: &str) -> Result<String, Error> {
         .to_string())
 }
 
+/// Makes the dummy hash now (in the background), so the first sign-in with an unknown email
+/// takes no longer than any other.
+pub fn prepare() {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn_blocking(|| {
+            if let Err(e) = dummy_hash() {
+                tracing::error!(error = %e, "cannot prepare the dummy password hash");
+            }
+        });
+    }
+}
+
 /// A hash of a random password, made once, with the same parameters as real ones.
 fn dummy_hash() -> Result<&'static str, Error> {
     static DUMMY: OnceLock<String> = OnceLock::new();
