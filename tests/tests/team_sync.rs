@@ -9,7 +9,7 @@ use kith_e2e::api::{add_member, create_workspace, sign_up};
 use kith_e2e::{Browser, DEFAULT_TIMEOUT, Seen, TestRelay, poll, tid};
 
 /// Sync waits include a reconnect with backoff after a relay restart.
-const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(45);
 
 struct Team {
     ana: Session,
