@@ -24,6 +24,8 @@ pub enum CloseCode {
     UnsupportedData = 1003,
     /// A frame larger than the relay's limit.
     TooBig = 1009,
+    /// The relay could not do its part (e.g. its database is unavailable); reconnect later.
+    Internal = 1011,
     /// The frame could not be decoded as a message.
     Malformed = 4400,
     /// A message that is valid but not allowed at this point (e.g. anything before `Hello`).
@@ -47,6 +49,7 @@ impl CloseCode {
             Self::GoingAway,
             Self::UnsupportedData,
             Self::TooBig,
+            Self::Internal,
             Self::Malformed,
             Self::ProtocolViolation,
             Self::Unauthorized,
@@ -330,7 +333,7 @@ mod tests {
 
     #[test]
     fn close_codes_map_back() {
-        for code in [1001, 1003, 1009, 4400, 4401, 4403, 4409, 4426] {
+        for code in [1001, 1003, 1009, 1011, 4400, 4401, 4403, 4409, 4426] {
             assert_eq!(CloseCode::from_code(code).map(CloseCode::code), Some(code));
         }
         assert_eq!(CloseCode::from_code(1000), None);

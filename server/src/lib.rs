@@ -39,6 +39,7 @@ pub struct Relay {
     shutdown: CancellationToken,
     task: JoinHandle<std::io::Result<()>>,
     db: Db,
+    hub: sync::Hub,
 }
 
 /// Opens the database, binds the listener and serves until [`Relay::shutdown`].
@@ -55,7 +56,7 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
         relay_id,
         max_frame_bytes: config.max_frame_bytes,
         api: api::ApiState::default(),
-        hub,
+        hub: hub.clone(),
         shutdown: shutdown.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
@@ -75,6 +76,7 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
         shutdown,
         task,
         db,
+        hub,
     })
 }
 
@@ -88,11 +90,14 @@ impl Relay {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting, closes every WebSocket with "going away", waits for in-flight requests,
-    /// then closes the database.
+    /// Stops accepting, closes every WebSocket with "going away" (a push being stored is
+    /// committed and acknowledged first), waits for in-flight requests, then closes the
+    /// database.
     pub async fn shutdown(self) -> Result<(), Error> {
         self.shutdown.cancel();
         let served = self.task.await.map_err(std::io::Error::other)?;
+        // Upgraded WebSockets run outside the HTTP server's tracking: wait for them too.
+        self.hub.drained(std::time::Duration::from_secs(10)).await;
         self.db.close().await;
         Ok(served?)
     }

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod postgres;
+pub mod seed;
+pub mod ws;
 
 use kith_server::{Config, Relay};
 
