@@ -187,6 +187,24 @@ fn browser_bench(driver_args: &[String]) -> Result<()> {
     step(
         "browser benchmarks in headless Chromium: cold start, search, open, edit, memory",
         driver,
+    )?;
+    let mut sync = cargo();
+    sync.args([
+        "run",
+        "--quiet",
+        "--package",
+        "kith-e2e",
+        "--bin",
+        "sync_bench",
+        "--",
+    ])
+    .arg("--dist")
+    .arg(&bench_build.dir)
+    .env("CHROMIUM", &browser.chromium)
+    .env("CHROMEDRIVER", &browser.chromedriver);
+    step(
+        "sync in headless Chromium: a new device bootstraps a 10k-person workspace",
+        sync,
     )
 }
 
