@@ -1,21 +1,37 @@
+use kith_core::ids::UserId;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use kith_core::record::RecordKind;
 
+use crate::account::{InviteAccept, Members, SignIn, SignUp, WorkspacePicker};
 use crate::pages::{Deals, NotFound, Settings, Tasks};
 use crate::records::{NewRecord, RecordList, RecordPage};
-use crate::relay_link::RelayLink;
+use crate::session::{self, AccountState, ActiveWorkspace};
 use crate::shell::Shell;
+use crate::sync::SyncEngine;
 use crate::toasts::Toasts;
 use crate::workspace::Workspace;
 
-/// The whole app: the workspace and the relay link in context, the shell, the routes.
+/// The whole app: the account, the open workspace and its sync engine (which provides the
+/// relay link) in context, the shell, the routes. Switching workspace reloads the app (see
+/// `account::open_workspace`), so everything here is opened once per page load.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_context(Workspace::open());
-    provide_context(RelayLink::connect_to_origin());
+    let account = AccountState::new();
+    provide_context(account);
+    let active = session::active_workspace();
+    // A relay workspace's changes are written by the account; a local one has its own author.
+    let author = match &active {
+        ActiveWorkspace::Local => None,
+        ActiveWorkspace::Relay { .. } => account
+            .0
+            .with_untracked(|a| a.as_ref().map(|a| UserId(a.user.id.clone()))),
+    };
+    let workspace = Workspace::open_database(active.database(), author);
+    provide_context(workspace);
+    provide_context(SyncEngine::start(workspace, account, active));
     provide_context(Toasts::new());
     view! {
         <Router>
@@ -31,6 +47,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/deals") view=Deals/>
                     <Route path=path!("/tasks") view=Tasks/>
                     <Route path=path!("/settings") view=Settings/>
+                    <Route path=path!("/settings/members") view=Members/>
+                    <Route path=path!("/signin") view=SignIn/>
+                    <Route path=path!("/signup") view=SignUp/>
+                    <Route path=path!("/workspaces") view=WorkspacePicker/>
+                    <Route path=path!("/invite/:token") view=InviteAccept/>
                 </Routes>
             </Shell>
         </Router>

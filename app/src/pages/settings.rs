@@ -14,6 +14,7 @@ pub fn Settings() -> impl IntoView {
     view! {
         <div class="page" data-testid="page-settings">
             <PageHeader title="Settings"/>
+            <crate::account::AccountSettings/>
             <section class="card" aria-labelledby="settings-relay">
                 <h2 class="card__title" id="settings-relay">"Relay"</h2>
                 <dl class="facts">
