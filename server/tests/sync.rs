@@ -222,6 +222,8 @@ async fn live_push(backend: Backend) {
         a.record(ada.id().as_str()).text(Field::Name).as_deref(),
         Some("Ada King")
     );
+    // Clients gone first: the relay then stops without waiting for their Close.
+    drop((a, b, c));
     env.stop().await;
 }
 on_both_backends!(a_push_is_acked_and_reaches_only_its_workspace, live_push);
@@ -239,6 +241,7 @@ async fn duplicates(backend: Backend) {
     assert_eq!((first, again, twice_in_one), (2, 2, 2));
     assert_eq!(env.seed.change_count(&ours).await, 2, "one row per change");
     assert_eq!(env.seed.head(&ours).await, 2);
+    drop(a);
     env.stop().await;
 }
 on_both_backends!(the_same_change_pushed_twice_is_stored_once, duplicates);
@@ -269,6 +272,8 @@ async fn reordered(backend: Backend) {
             .as_deref(),
         Some("Alan M. Turing")
     );
+    // Clients gone first: the relay then stops without waiting for their Close.
+    drop((a, fresh));
     env.stop().await;
 }
 on_both_backends!(reordered_pushes_rebuild_the_same_record, reordered);
@@ -298,6 +303,8 @@ async fn viewer_refused(backend: Backend) {
     a.push_record(&alices, &changes).await;
     v.until("the viewer receives Alice's record", |d| d.has(&mut alices))
         .await;
+    // Clients gone first: the relay then stops without waiting for their Close.
+    drop((v, a));
     env.stop().await;
 }
 on_both_backends!(
@@ -362,6 +369,8 @@ async fn invalid_pushes(backend: Backend) {
     assert_eq!(a.push_record(&record, &changes).await, 2);
     let fresh = Device::synced(env.addr(), &alice.token, &ours, 0).await;
     assert!(fresh.has(&mut record));
+    // Clients gone first: the relay then stops without waiting for their Close.
+    drop((a, fresh));
     env.stop().await;
 }
 on_both_backends!(invalid_pushes_are_refused_and_store_nothing, invalid_pushes);
@@ -424,6 +433,8 @@ async fn bootstrap_after_compaction(backend: Backend) {
     let first_cursor = cursors.iter().position(Option::is_some).unwrap();
     assert!(cursors[first_cursor..].iter().all(Option::is_some));
     assert_eq!(fresh.cursor, head);
+    // Clients gone first: the relay then stops without waiting for their Close.
+    drop((a, fresh));
     env.stop().await;
 }
 on_both_backends!(
@@ -465,6 +476,8 @@ async fn resume(backend: Backend) {
     let restored = Device::synced(env.addr(), &alice.token, &ours, 1_000).await;
     assert!(restored.has(&mut first) && restored.has(&mut second));
     assert_eq!(restored.cursor, 4);
+    // Clients gone first: the relay then stops without waiting for their Close.
+    drop((b, back, idle, restored));
     env.stop().await;
 }
 on_both_backends!(a_device_resumes_from_its_cursor, resume);
@@ -543,6 +556,8 @@ async fn presence(backend: Backend) {
     let (code, reason) = late.client.closed().await;
     assert_eq!(code, CloseCode::Malformed.code());
     assert!(reason.contains("not-a-record"), "{reason}");
+    // Clients gone first: the relay then stops without waiting for their Close.
+    drop((a1, a2, late));
     env.stop().await;
 }
 on_both_backends!(presence_appears_and_disappears, presence);
@@ -595,6 +610,8 @@ async fn access_lost(backend: Backend) {
     let (code, _) = a.client.closed().await;
     assert_eq!(code, CloseCode::Unauthorized.code());
     assert_eq!(env.seed.change_count(&ours).await, 0);
+    // Clients gone first: the relay then stops without waiting for their Close.
+    drop((a, b));
     env.stop().await;
 }
 on_both_backends!(losing_access_closes_the_open_socket, access_lost);
@@ -642,6 +659,8 @@ async fn graceful_stop(backend: Backend) {
         let record = records.get_mut(batch).unwrap();
         assert!(fresh.has(record), "acked batch {batch} survived the stop");
     }
+    // Clients gone first: the relay then stops without waiting for their Close.
+    drop((a, fresh));
     relay.shutdown().await.unwrap();
     seed.close().await;
 }
@@ -689,6 +708,8 @@ async fn two_relay_nodes_on_one_postgres_database() {
     assert_eq!(removed.status, 204, "{}", removed.text());
     let (code, _) = on_b.client.closed().await;
     assert_eq!(code, CloseCode::Forbidden.code());
+    // Clients gone first: the relay then stops without waiting for their Close.
+    drop((on_a, on_b));
     node_b.shutdown().await.unwrap();
     env.stop().await;
 }

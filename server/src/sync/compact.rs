@@ -13,7 +13,7 @@ use super::log::{self, Snapshot};
 use crate::Error;
 
 /// How often a round runs.
-const ROUND: Duration = Duration::from_secs(2);
+const ROUND: Duration = Duration::from_secs(1);
 /// A record is compacted once this many changes arrived after its snapshot.
 pub const MIN_CHANGES: u32 = 8;
 /// Most records compacted in one round.
