@@ -136,7 +136,7 @@ async fn serve(mut socket: WebSocket, state: AppState) {
                 None => Ok(()),
             },
             Event::Batch => match session.as_mut() {
-                Some(s) => match s.stream.next(&state.db).await {
+                Some(s) => match s.stream.next(&state.db, &s.room).await {
                     Ok(Some(batch)) => send(&mut socket, &batch).await,
                     Ok(None) => Ok(()),
                     Err(e) => Err(Some(internal(&e))),

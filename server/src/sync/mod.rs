@@ -52,6 +52,17 @@ struct Room {
     head: watch::Sender<u64>,
     /// Who is looking at which record, by connection.
     presence: watch::Sender<BTreeMap<u64, Presence>>,
+    /// The last page of the log read for this workspace: when a commit wakes every
+    /// connection, they all stand at the same cursor, and one read serves them all.
+    recent: tokio::sync::Mutex<Option<Page>>,
+}
+
+/// Log rows after `after`, as read from the database (never empty). Rows are immutable once
+/// committed and committed in seq order, so the page stays true; it may only be short.
+struct Page {
+    after: u64,
+    limit: usize,
+    rows: Arc<Vec<log::LogRow>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +148,7 @@ impl Hub {
                     room: Arc::new(Room {
                         head: watch::Sender::new(head),
                         presence: watch::Sender::new(BTreeMap::new()),
+                        recent: tokio::sync::Mutex::new(None),
                     }),
                     members: 0,
                 });
@@ -296,6 +308,32 @@ impl RoomHandle {
             }
             None => map.remove(&self.id).is_some(),
         });
+    }
+
+    /// Up to `limit` changes after `cursor`, in seq order: from the page another connection
+    /// of the workspace just read when it starts at the same cursor, else from the database.
+    pub async fn read_after(
+        &self,
+        db: &Db,
+        cursor: u64,
+        limit: usize,
+    ) -> Result<Arc<Vec<log::LogRow>>, Error> {
+        let mut recent = self.room.recent.lock().await;
+        if let Some(page) = recent.as_ref()
+            && page.after == cursor
+            && page.limit == limit
+        {
+            return Ok(page.rows.clone());
+        }
+        let rows = Arc::new(log::after(db, &self.workspace, cursor, limit).await?);
+        if !rows.is_empty() {
+            *recent = Some(Page {
+                after: cursor,
+                limit,
+                rows: rows.clone(),
+            });
+        }
+        Ok(rows)
     }
 
     /// Everyone else (not `user`) looking at a record, once per person and record.

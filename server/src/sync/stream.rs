@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use kith_core::protocol::{RecordPayload, ServerMessage};
 
+use super::RoomHandle;
 use super::log::{self, LogRow};
 use crate::{Db, Error};
 
@@ -85,7 +86,12 @@ impl Stream {
     }
 
     /// The next `Records` batch, or `None` when there is nothing to send.
-    pub async fn next(&mut self, db: &Db) -> Result<Option<ServerMessage>, Error> {
+    /// `room` shares log pages between the workspace's connections on this relay.
+    pub async fn next(
+        &mut self,
+        db: &Db,
+        room: &RoomHandle,
+    ) -> Result<Option<ServerMessage>, Error> {
         loop {
             match &mut self.phase {
                 Phase::Bootstrap {
@@ -119,13 +125,17 @@ impl Stream {
                         caught_up: false,
                     }));
                 }
-                Phase::Log => return self.next_from_log(db).await,
+                Phase::Log => return self.next_from_log(db, room).await,
             }
         }
     }
 
-    async fn next_from_log(&mut self, db: &Db) -> Result<Option<ServerMessage>, Error> {
-        let rows = log::after(db, &self.workspace, self.cursor, LOG_PAGE + 1).await?;
+    async fn next_from_log(
+        &mut self,
+        db: &Db,
+        room: &RoomHandle,
+    ) -> Result<Option<ServerMessage>, Error> {
+        let rows = room.read_after(db, self.cursor, LOG_PAGE + 1).await?;
         let more_in_db = rows.len() > LOG_PAGE;
         if rows.is_empty() && !self.announce {
             return Ok(None);
