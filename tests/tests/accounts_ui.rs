@@ -1,0 +1,231 @@
+//! Accounts through the screens, two people in two browsers on one relay: Ana signs up and
+//! creates a workspace (it opens), makes an invite link in Members; Ben opens the link, signs
+//! up, joins and lands in the workspace; Ana then sees two members. A wrong password is
+//! refused with the typed email kept; signing out and in again works. Screenshots of sign-in,
+//! the workspace picker and members at phone and desktop sizes.
+
+use anyhow::{Context, Result, ensure};
+use kith_e2e::{Browser, DEFAULT_TIMEOUT, Seen, TestRelay, poll, tid};
+
+const PASSWORD: &str = "a password long enough";
+const WORKSPACE: &str = "Acme Sales";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_up_create_a_workspace_invite_join_and_sign_out() -> Result<()> {
+    let relay = TestRelay::start().await?;
+    let ana = Browser::launch().await?;
+    let ben = Browser::launch().await?;
+    let result = walk(&relay.url(), &ana, &ben).await;
+    let result = match result {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let a = ana.failure_report("accounts_ui-ana").await;
+            let b = ben.failure_report("accounts_ui-ben").await;
+            Err(e.context(format!("{a}\n{b}")))
+        }
+    };
+    let closed = ana.close().await.and(ben.close().await);
+    let stopped = relay.shutdown().await;
+    result.and(closed).and(stopped)
+}
+
+/// Screenshots `name-phone` (390×844) and `name-desktop` (1440×900), ending at desktop size.
+async fn screenshots(browser: &Browser, name: &str, ready: &str) -> Result<()> {
+    for (suffix, width, height) in [("phone", 390, 844), ("desktop", 1440, 900)] {
+        browser.set_viewport(width, height).await?;
+        browser.wait_for(ready, DEFAULT_TIMEOUT).await?;
+        browser
+            .screenshot(&format!("accounts-{name}-{suffix}"))
+            .await?;
+    }
+    Ok(())
+}
+
+async fn wait_for_path(browser: &Browser, want: &str) -> Result<()> {
+    poll(&format!("the page {want}"), DEFAULT_TIMEOUT, async || {
+        let path = browser.path().await?;
+        Ok(if path == want {
+            Seen::Done(())
+        } else {
+            Seen::Not(path)
+        })
+    })
+    .await
+}
+
+async fn sign_up(browser: &Browser, name: &str, email: &str) -> Result<()> {
+    browser
+        .wait_for(&tid("page-signup"), DEFAULT_TIMEOUT)
+        .await?;
+    browser.type_text(&tid("signup-name"), name).await?;
+    browser.type_text(&tid("signup-email"), email).await?;
+    browser.type_text(&tid("signup-password"), PASSWORD).await?;
+    browser.click(&tid("signup-submit")).await
+}
+
+/// The open workspace's name as Settings shows it.
+async fn settings_workspace(browser: &Browser) -> Result<String> {
+    browser.click(&tid("nav-settings")).await?;
+    browser
+        .wait_for_text_where(
+            &tid("settings-workspace-name"),
+            "a workspace name",
+            DEFAULT_TIMEOUT,
+            |t| !t.is_empty(),
+        )
+        .await
+}
+
+async fn member_names(browser: &Browser) -> Result<Vec<String>> {
+    let names = browser
+        .eval("return [...document.querySelectorAll('[data-testid=member-row] [data-testid=member-name]')].map(e => e.textContent.trim())")
+        .await?;
+    Ok(serde_json::from_value(names)?)
+}
+
+async fn walk(relay: &str, ana: &Browser, ben: &Browser) -> Result<()> {
+    // Nobody is signed in: the app works on the local workspace, sign-in is offered, not forced.
+    ana.goto(&format!("{relay}/people")).await?;
+    ana.wait_for(&tid("empty-state"), DEFAULT_TIMEOUT).await?;
+    ensure!(
+        settings_workspace(ana).await? == "This device only",
+        "a fresh device opens its local workspace"
+    );
+    ana.wait_for(&tid("settings-signin"), DEFAULT_TIMEOUT)
+        .await?;
+
+    ana.goto(&format!("{relay}/signin")).await?;
+    screenshots(ana, "signin", &tid("signin-submit")).await?;
+
+    // Ana signs up from the workspace picker and creates a workspace: it opens.
+    ana.goto(&format!("{relay}/workspaces")).await?;
+    ana.click(&tid("workspaces-signup")).await?;
+    sign_up(ana, "Ana Lima", "ana@example.com").await?;
+    wait_for_path(ana, "/workspaces").await?;
+    ana.type_text(&tid("new-workspace-name"), WORKSPACE).await?;
+    ana.click(&tid("create-workspace")).await?;
+    wait_for_path(ana, "/people").await?;
+    ensure!(
+        settings_workspace(ana).await? == WORKSPACE,
+        "the new workspace is the open one"
+    );
+    ana.wait_for_text(&tid("account-email"), "ana@example.com", DEFAULT_TIMEOUT)
+        .await?;
+
+    // An invite link from Members.
+    ana.click(&tid("manage-members")).await?;
+    ana.wait_for(&tid("member-row"), DEFAULT_TIMEOUT).await?;
+    ensure!(member_names(ana).await?.len() == 1, "Ana alone at first");
+    ana.click(&tid("create-invite")).await?;
+    ana.wait_for(&tid("invite-link"), DEFAULT_TIMEOUT).await?;
+    let link = ana.value_of(&tid("invite-link")).await?;
+    ensure!(
+        link.starts_with(&format!("{relay}/invite/")),
+        "an invite link on this relay: {link}"
+    );
+    ana.wait_for(&tid("invite-row"), DEFAULT_TIMEOUT).await?;
+    ana.click(&tid("copy-invite")).await?;
+    ana.wait_for_text_where(
+        &tid("copy-status"),
+        "a copy message",
+        DEFAULT_TIMEOUT,
+        |t| !t.is_empty(),
+    )
+    .await?;
+
+    // Ben opens the link in his own browser, signs up, comes back to the invite and joins.
+    ben.goto(&link).await?;
+    ben.wait_for_text(&tid("invite-workspace"), WORKSPACE, DEFAULT_TIMEOUT)
+        .await?;
+    let summary = ben.text_of(&tid("invite-summary")).await?;
+    ensure!(
+        summary.contains("Ana Lima") && summary.contains("member"),
+        "the invite says who invited and as what: {summary}"
+    );
+    ben.click(&tid("invite-signup")).await?;
+    sign_up(ben, "Ben Okafor", "ben@example.com").await?;
+    ben.wait_for_text(&tid("invite-workspace"), WORKSPACE, DEFAULT_TIMEOUT)
+        .await?;
+    ben.click(&tid("accept-invite")).await?;
+    wait_for_path(ben, "/people").await?;
+    ensure!(
+        settings_workspace(ben).await? == WORKSPACE,
+        "Ben lands in the workspace he joined"
+    );
+    ben.wait_for_text_where(
+        &tid("settings-workspace-role"),
+        "the member role",
+        DEFAULT_TIMEOUT,
+        |t| t.starts_with("Member"),
+    )
+    .await?;
+
+    // Ana sees two members.
+    ana.goto(&format!("{relay}/settings/members")).await?;
+    poll("two members on Ana's page", DEFAULT_TIMEOUT, async || {
+        let mut names = member_names(ana).await?;
+        names.sort();
+        Ok(if names == ["Ana Lima (you)", "Ben Okafor"] {
+            Seen::Done(())
+        } else {
+            Seen::Not(format!("{names:?}"))
+        })
+    })
+    .await?;
+    screenshots(ana, "members", &tid("member-list")).await?;
+
+    // The picker lists the workspace (open now) and this device's own one.
+    ana.goto(&format!("{relay}/workspaces")).await?;
+    ana.wait_for_text(&tid("workspace-name"), WORKSPACE, DEFAULT_TIMEOUT)
+        .await?;
+    ana.wait_for(&tid("workspace-local"), DEFAULT_TIMEOUT)
+        .await?;
+    screenshots(ana, "workspaces", &tid("workspace-current")).await?;
+
+    // Sign out: back to sign-in with the email filled in.
+    ana.click(&tid("nav-settings")).await?;
+    ana.click(&tid("sign-out")).await?;
+    wait_for_path(ana, "/signin").await?;
+    ana.wait_for(&tid("signin-submit"), DEFAULT_TIMEOUT).await?;
+    ensure!(
+        ana.value_of(&tid("signin-email")).await? == "ana@example.com",
+        "the sign-in form remembers the email"
+    );
+    ensure!(
+        settings_workspace(ana).await? == "This device only",
+        "signed out, the device's own workspace is open"
+    );
+    ana.wait_for(&tid("settings-signin"), DEFAULT_TIMEOUT)
+        .await?;
+
+    // A wrong password is refused; what was typed stays.
+    ana.click(&tid("settings-signin")).await?;
+    ana.type_text(&tid("signin-email"), "ana@example.com")
+        .await?;
+    ana.type_text(&tid("signin-password"), "not the password")
+        .await?;
+    ana.click(&tid("signin-submit")).await?;
+    ana.wait_for_text(
+        &tid("signin-error"),
+        "Wrong email or password.",
+        DEFAULT_TIMEOUT,
+    )
+    .await?;
+    ensure!(
+        ana.value_of(&tid("signin-email")).await? == "ana@example.com",
+        "the typed email is kept"
+    );
+    ensure!(
+        ana.value_of(&tid("signin-password")).await? == "not the password",
+        "the typed password is kept"
+    );
+
+    // The right one signs her in and brings her back to Settings.
+    ana.type_text(&tid("signin-password"), PASSWORD).await?;
+    ana.click(&tid("signin-submit")).await?;
+    wait_for_path(ana, "/settings").await?;
+    ana.wait_for_text(&tid("account-email"), "ana@example.com", DEFAULT_TIMEOUT)
+        .await
+        .context("signed in again")?;
+    Ok(())
+}
