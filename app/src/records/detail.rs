@@ -1,6 +1,8 @@
-//! A record's page: every field editable in place, tags, notes, links, delete with undo.
+//! A record's page: every field editable in place, tags, notes, links, delete with undo; who
+//! else is looking at it; read-only for viewers. Teammates' changes appear as they arrive.
 
 use kith_core::ids::RecordId;
+use kith_core::protocol::Viewer;
 use kith_core::record::{Channel, Field, Record, RecordKind};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -10,6 +12,8 @@ use super::editors::{
     ChannelList, CompanyField, NotesEditor, RecordScope, StageField, TagEditor, TextField,
 };
 use super::{kind_noun, kind_plural, record_path, section_path};
+use crate::account::display_name;
+use crate::sync::SyncEngine;
 use crate::toasts::Toasts;
 use crate::workspace::{Phase, Workspace};
 
@@ -62,11 +66,23 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
         let id = load_id.clone();
         leptos::task::spawn_local(async move {
             match ws.record(&id).await {
-                Ok(r) => record.set(Some(r)),
-                Err(_) => missing.set(true),
+                Ok(r) => {
+                    missing.set(false);
+                    record.set(Some(r));
+                }
+                // Not here (yet): a teammate's record may still be on its way.
+                Err(_) => missing.set(record.with_untracked(Option::is_none)),
             }
         });
     });
+
+    // Teammates see that this record is open here, for as long as it is.
+    if let Some(engine) = use_context::<SyncEngine>() {
+        engine.view_record(Some(&id));
+        let viewed = id.clone();
+        on_cleanup(move || engine.stop_viewing(&viewed));
+    }
+    let read_only = move || !ws.writable.get();
 
     let name = Memo::new(move |_| {
         record
@@ -124,10 +140,19 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
                     <h1 class="page__title" data-testid="record-title">
                         {move || if name.read().is_empty() { "(no name)".to_string() } else { name.get() }}
                     </h1>
-                    <button type="button" class="button button--danger" data-testid="delete-record" on:click=delete.clone()>
-                        "Delete"
-                    </button>
+                    <div class="page__actions">
+                        <Presence id=id.clone()/>
+                        <button type="button" class="button button--danger" data-testid="delete-record" disabled=read_only on:click=delete.clone()>
+                            "Delete"
+                        </button>
+                    </div>
                 </header>
+                {move || read_only().then(|| view! {
+                    <div class="alert view-only" role="status" data-testid="view-only">
+                        <strong>"View only."</strong>
+                        " Your role in this workspace lets you read records, not change them."
+                    </div>
+                })}
                 {
                     let restore_id = restore_id.clone();
                     move || deleted.get().then(|| {
@@ -135,7 +160,7 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
                         view! {
                             <div class="alert alert--warning" role="status">
                                 {format!("This {} is deleted.", kind_noun(kind))}
-                                <button type="button" class="button button--small" on:click=move |_| {
+                                <button type="button" class="button button--small" disabled=read_only on:click=move |_| {
                                     let id = id.clone();
                                     leptos::task::spawn_local(async move { let _ = ws.edit(&id, |e| e.restore()).await; });
                                 }>"Restore"</button>
@@ -143,6 +168,9 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
                         }
                     })
                 }
+                // A disabled fieldset disables every control inside it: a viewer can read, not edit.
+                <fieldset class="record-fields" disabled=read_only>
+                <legend class="visually-hidden">"Record fields"</legend>
                 <div class="record-grid">
                     <section class="card" aria-labelledby="card-main">
                         <h2 class="card__title" id="card-main">{if kind == RecordKind::Company { "Company" } else { "Contact" }}</h2>
@@ -186,9 +214,90 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
                     </section>
                     {(kind == RecordKind::Company).then(|| view! { <CompanyPeople/> })}
                 </div>
+                </fieldset>
             </Show>
         </div>
     }
+}
+
+/// Teammates looking at this record right now: one avatar each (initials; the name as its
+/// tooltip and accessible name). Nothing when no one else is here, or for a local workspace.
+#[component]
+fn Presence(id: RecordId) -> impl IntoView {
+    let engine = use_context::<SyncEngine>();
+    let record = id.to_string();
+    let here = Memo::new(move |_| {
+        engine
+            .map(|e| {
+                e.viewers().with(|all| {
+                    all.iter()
+                        .filter(|v| v.record == record)
+                        .cloned()
+                        .collect::<Vec<Viewer>>()
+                })
+            })
+            .unwrap_or_default()
+    });
+    move || {
+        let viewers = here.get();
+        (!viewers.is_empty()).then(|| {
+            let label = match viewers.len() {
+                1 => "1 other person is viewing this record".to_string(),
+                n => format!("{n} other people are viewing this record"),
+            };
+            view! {
+                <ul class="presence" data-testid="presence" aria-label=label>
+                    {viewers.into_iter().map(|v| {
+                        let name = viewer_name(&v);
+                        view! {
+                            <li
+                                class="avatar"
+                                data-testid="presence-avatar"
+                                data-user=v.user.clone()
+                                style=format!("--avatar-hue: {}", hue(&v.user))
+                                title=format!("{name} is viewing")
+                                aria-label=format!("{name} is viewing")
+                            >
+                                {initials(&name)}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }
+        })
+    }
+}
+
+/// A teammate's name: the one the account screens know, else the relay's.
+fn viewer_name(viewer: &Viewer) -> String {
+    let known = display_name(&viewer.user);
+    if known == viewer.user && !viewer.name.trim().is_empty() {
+        viewer.name.trim().to_string()
+    } else {
+        known
+    }
+}
+
+/// Up to two initials: "Ada Lovelace" → "AL", "grace" → "G".
+fn initials(name: &str) -> String {
+    let letters: String = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    if letters.is_empty() {
+        "?".into()
+    } else {
+        letters
+    }
+}
+
+/// A stable hue per user, so each teammate keeps one colour.
+fn hue(user: &str) -> u32 {
+    user.bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 360
 }
 
 /// The people linked to this company.

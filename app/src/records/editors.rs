@@ -7,6 +7,7 @@ use kith_core::ids::RecordId;
 use kith_core::record::{Channel, Edit, Field, LifecycleStage, Record, RecordError, RecordKind};
 use leptos::prelude::*;
 
+use crate::account::display_name;
 use crate::workspace::{ActionError, Workspace};
 
 /// Companies suggested at most while typing a person's company.
@@ -78,10 +79,29 @@ pub fn TextField(
             .unwrap_or_default()
     });
     let error = RwSignal::new(None::<String>);
-    let commit = move |value: String| {
-        if value.trim() != saved.get_untracked().trim() {
-            scope.apply(error, move |e| e.set(field, &value));
+    // While the user types, a teammate's change to this field must not replace the text:
+    // the input follows the saved value only when nothing typed is pending.
+    let typing = RwSignal::new(false);
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        let value = saved.get();
+        if let Some(el) = input.get()
+            && !typing.get()
+            && el.value() != value
+        {
+            el.set_value(&value);
         }
+    });
+    let commit = move |value: String| {
+        if value.trim() == saved.get_untracked().trim() {
+            typing.set(false);
+            return;
+        }
+        scope.apply_then(
+            error,
+            move |e| e.set(field, &value),
+            move || typing.set(false),
+        );
     };
     view! {
         <div class="field" class:field--invalid=move || error.read().is_some()>
@@ -93,13 +113,15 @@ pub fn TextField(
                 placeholder=placeholder
                 data-testid=field_id(field)
                 aria-invalid=move || error.read().is_some().to_string()
-                prop:value=saved
+                node_ref=input
+                on:input=move |_| typing.set(true)
                 on:change=move |ev| commit(event_target_value(&ev))
                 on:keydown=move |ev| {
                     if ev.key() == "Escape" {
                         let input: web_sys::HtmlInputElement = event_target(&ev);
                         input.set_value(&saved.get_untracked());
                         error.set(None);
+                        typing.set(false);
                     }
                 }
             />
@@ -367,6 +389,18 @@ pub fn NotesEditor() -> impl IntoView {
     let scope = expect_context::<RecordScope>();
     let saved = Memo::new(move |_| scope.read(|r| r.notes()).unwrap_or_default());
     let error = RwSignal::new(None::<String>);
+    // As in `TextField`: what is being typed is never replaced by a teammate's change.
+    let typing = RwSignal::new(false);
+    let area = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        let value = saved.get();
+        if let Some(el) = area.get()
+            && !typing.get()
+            && el.value() != value
+        {
+            el.set_value(&value);
+        }
+    });
     view! {
         <div class="field">
             <label class="field__label" for="field-notes">"Notes"</label>
@@ -375,10 +409,11 @@ pub fn NotesEditor() -> impl IntoView {
                 class="input input--notes"
                 rows="6"
                 data-testid="field-notes"
-                prop:value=saved
+                node_ref=area
+                on:input=move |_| typing.set(true)
                 on:change=move |ev| {
                     let text = event_target_value(&ev);
-                    scope.apply(error, move |e| e.set_notes(&text));
+                    scope.apply_then(error, move |e| e.set_notes(&text), move || typing.set(false));
                 }
             ></textarea>
             <FieldError error/>
@@ -401,7 +436,7 @@ pub fn ConflictNote(field: Field) -> impl IntoView {
                     <span class="conflict__title">"Changed on two devices at once. Keep:"</span>
                     {values.into_iter().map(|c| {
                         let value = c.value.clone();
-                        let who = c.author.map(|a| a.0).unwrap_or_else(|| "unknown".into());
+                        let who = c.author.map(|a| display_name(&a.0)).unwrap_or_else(|| "unknown".into());
                         view! {
                             <button type="button" class="button button--small" title=format!("written by {who}") on:click=move |_| {
                                 let value = value.clone();

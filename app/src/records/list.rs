@@ -82,9 +82,19 @@ pub fn RecordList(kind: RecordKind) -> impl IntoView {
         <div class="page page--list" data-testid=format!("page-{}", section_path(kind).trim_start_matches('/'))>
             <header class="page__header">
                 <h1 class="page__title">{title}</h1>
-                <A href=format!("{}/new", section_path(kind)) attr:class="button button--primary" attr:data-testid="new-record">
-                    {format!("New {}", kind_noun(kind))}
-                </A>
+                {move || if ws.writable.get() {
+                    view! {
+                        <A href=format!("{}/new", section_path(kind)) attr:class="button button--primary" attr:data-testid="new-record">
+                            {format!("New {}", kind_noun(kind))}
+                        </A>
+                    }.into_any()
+                } else {
+                    view! {
+                        <span class="badge view-only-badge" data-testid="view-only" title="Your role in this workspace lets you read records, not change them">
+                            "View only"
+                        </span>
+                    }.into_any()
+                }}
             </header>
             <div class="list-toolbar">
                 <label class="visually-hidden" for="list-search">{format!("Search {}", title.to_lowercase())}</label>

@@ -86,6 +86,12 @@ pub fn NewRecord(kind: RecordKind) -> impl IntoView {
                 <A href=section_path(kind)>{format!("← {}", kind_plural(kind))}</A>
             </nav>
             <header class="page__header"><h1 class="page__title">{format!("New {noun}")}</h1></header>
+            {move || (!ws.writable.get()).then(|| view! {
+                <div class="alert view-only" role="status" data-testid="view-only">
+                    <strong>"View only."</strong>
+                    " Your role in this workspace lets you read records, not create them."
+                </div>
+            })}
             <form class="card" on:submit=submit novalidate>
                 {input("new-name", "Name", "text", name)}
                 {match kind {
@@ -97,7 +103,7 @@ pub fn NewRecord(kind: RecordKind) -> impl IntoView {
                 }}
                 {move || error.get().map(|message| view! { <p class="field__error" role="alert" data-testid="form-error">{message}</p> })}
                 <div class="form-actions">
-                    <button type="submit" class="button button--primary" data-testid="create-record" disabled=busy>
+                    <button type="submit" class="button button--primary" data-testid="create-record" disabled=move || busy.get() || !ws.writable.get()>
                         {format!("Create {noun}")}
                     </button>
                     <A href=section_path(kind) attr:class="button button--quiet">"Cancel"</A>
