@@ -32,6 +32,7 @@ pub fn App() -> impl IntoView {
     let workspace = Workspace::open_database(active.database(), author);
     provide_context(workspace);
     provide_context(SyncEngine::start(workspace, account, active));
+    crate::account::refresh_in_background(account);
     provide_context(Toasts::new());
     view! {
         <Router>

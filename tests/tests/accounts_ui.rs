@@ -1,21 +1,23 @@
 //! Accounts through the screens, two people in two browsers on one relay: Ana signs up and
 //! creates a workspace (it opens), makes an invite link in Members; Ben opens the link, signs
 //! up, joins and lands in the workspace; Ana then sees two members. A wrong password is
-//! refused with the typed email kept; signing out and in again works. Screenshots of sign-in,
-//! the workspace picker and members at phone and desktop sizes.
+//! refused with the typed email kept; signing out and in again works. With the relay down the
+//! screens say so plainly and keep what was typed. Screenshots of sign-in, sign-up, the
+//! invite, the workspace picker, members and Settings at phone and desktop sizes.
 
 use anyhow::{Context, Result, ensure};
 use kith_e2e::{Browser, DEFAULT_TIMEOUT, Seen, TestRelay, poll, tid};
 
 const PASSWORD: &str = "a password long enough";
+const NEW_PASSWORD: &str = "another password, longer";
 const WORKSPACE: &str = "Acme Sales";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_up_create_a_workspace_invite_join_and_sign_out() -> Result<()> {
-    let relay = TestRelay::start().await?;
+    let mut relay = TestRelay::start().await?;
     let ana = Browser::launch().await?;
     let ben = Browser::launch().await?;
-    let result = walk(&relay.url(), &ana, &ben).await;
+    let result = walk(&mut relay, &ana, &ben).await;
     let result = match result {
         Ok(()) => Ok(()),
         Err(e) => {
@@ -83,7 +85,8 @@ async fn member_names(browser: &Browser) -> Result<Vec<String>> {
     Ok(serde_json::from_value(names)?)
 }
 
-async fn walk(relay: &str, ana: &Browser, ben: &Browser) -> Result<()> {
+async fn walk(test_relay: &mut TestRelay, ana: &Browser, ben: &Browser) -> Result<()> {
+    let relay = &test_relay.url();
     // Nobody is signed in: the app works on the local workspace, sign-in is offered, not forced.
     ana.goto(&format!("{relay}/people")).await?;
     ana.wait_for(&tid("empty-state"), DEFAULT_TIMEOUT).await?;
@@ -93,6 +96,29 @@ async fn walk(relay: &str, ana: &Browser, ben: &Browser) -> Result<()> {
     );
     ana.wait_for(&tid("settings-signin"), DEFAULT_TIMEOUT)
         .await?;
+    screenshots(ana, "settings-local", &tid("connect-local")).await?;
+
+    // With the relay down, signing in says why it cannot, and keeps what was typed.
+    test_relay.stop().await?;
+    ana.click(&tid("settings-signin")).await?;
+    ana.type_text(&tid("signin-email"), "ana@example.com")
+        .await?;
+    ana.type_text(&tid("signin-password"), PASSWORD).await?;
+    ana.click(&tid("signin-submit")).await?;
+    ana.wait_for_text_where(
+        &tid("offline-notice"),
+        "the offline notice",
+        DEFAULT_TIMEOUT,
+        |t| t.contains("offline") && t.contains("needs the relay"),
+    )
+    .await?;
+    ensure!(
+        ana.value_of(&tid("signin-email")).await? == "ana@example.com"
+            && ana.value_of(&tid("signin-password")).await? == PASSWORD,
+        "the typed email and password are kept"
+    );
+    screenshots(ana, "signin-offline", &tid("offline-notice")).await?;
+    test_relay.restart().await?;
 
     ana.goto(&format!("{relay}/signin")).await?;
     screenshots(ana, "signin", &tid("signin-submit")).await?;
@@ -100,6 +126,8 @@ async fn walk(relay: &str, ana: &Browser, ben: &Browser) -> Result<()> {
     // Ana signs up from the workspace picker and creates a workspace: it opens.
     ana.goto(&format!("{relay}/workspaces")).await?;
     ana.click(&tid("workspaces-signup")).await?;
+    ana.wait_for(&tid("page-signup"), DEFAULT_TIMEOUT).await?;
+    screenshots(ana, "signup", &tid("signup-submit")).await?;
     sign_up(ana, "Ana Lima", "ana@example.com").await?;
     wait_for_path(ana, "/workspaces").await?;
     ana.type_text(&tid("new-workspace-name"), WORKSPACE).await?;
@@ -132,6 +160,7 @@ async fn walk(relay: &str, ana: &Browser, ben: &Browser) -> Result<()> {
         |t| !t.is_empty(),
     )
     .await?;
+    screenshots(ana, "invite-link", &tid("invite-link")).await?;
 
     // Ben opens the link in his own browser, signs up, comes back to the invite and joins.
     ben.goto(&link).await?;
@@ -142,6 +171,7 @@ async fn walk(relay: &str, ana: &Browser, ben: &Browser) -> Result<()> {
         summary.contains("Ana Lima") && summary.contains("member"),
         "the invite says who invited and as what: {summary}"
     );
+    screenshots(ben, "invite", &tid("invite-signup")).await?;
     ben.click(&tid("invite-signup")).await?;
     sign_up(ben, "Ben Okafor", "ben@example.com").await?;
     ben.wait_for_text(&tid("invite-workspace"), WORKSPACE, DEFAULT_TIMEOUT)
@@ -159,6 +189,7 @@ async fn walk(relay: &str, ana: &Browser, ben: &Browser) -> Result<()> {
         |t| t.starts_with("Member"),
     )
     .await?;
+    screenshots(ben, "settings-relay", &tid("settings-account")).await?;
 
     // Ana sees two members.
     ana.goto(&format!("{relay}/settings/members")).await?;
@@ -181,6 +212,29 @@ async fn walk(relay: &str, ana: &Browser, ben: &Browser) -> Result<()> {
     ana.wait_for(&tid("workspace-local"), DEFAULT_TIMEOUT)
         .await?;
     screenshots(ana, "workspaces", &tid("workspace-current")).await?;
+
+    // Change the password: a wrong current one is refused and everything typed stays.
+    ana.click(&tid("nav-settings")).await?;
+    ana.click(&tid("password-toggle")).await?;
+    ana.type_text(&tid("password-current"), "not the password")
+        .await?;
+    ana.type_text(&tid("password-new"), NEW_PASSWORD).await?;
+    ana.type_text(&tid("password-again"), NEW_PASSWORD).await?;
+    ana.click(&tid("change-password")).await?;
+    ana.wait_for_text(
+        &tid("password-error"),
+        "The current password is not right.",
+        DEFAULT_TIMEOUT,
+    )
+    .await?;
+    ensure!(
+        ana.value_of(&tid("password-new")).await? == NEW_PASSWORD,
+        "the new password stays typed"
+    );
+    ana.type_text(&tid("password-current"), PASSWORD).await?;
+    ana.click(&tid("change-password")).await?;
+    ana.wait_for(&tid("password-changed"), DEFAULT_TIMEOUT)
+        .await?;
 
     // Sign out: back to sign-in with the email filled in.
     ana.click(&tid("nav-settings")).await?;
@@ -220,12 +274,29 @@ async fn walk(relay: &str, ana: &Browser, ben: &Browser) -> Result<()> {
         "the typed password is kept"
     );
 
-    // The right one signs her in and brings her back to Settings.
-    ana.type_text(&tid("signin-password"), PASSWORD).await?;
+    // The new password signs her in and brings her back to Settings.
+    ana.type_text(&tid("signin-password"), NEW_PASSWORD).await?;
     ana.click(&tid("signin-submit")).await?;
     wait_for_path(ana, "/settings").await?;
     ana.wait_for_text(&tid("account-email"), "ana@example.com", DEFAULT_TIMEOUT)
         .await
         .context("signed in again")?;
+
+    // Relay down again: the picker still lists what this device knows, and says it is offline;
+    // signing out asks before ending the session on this device only.
+    test_relay.stop().await?;
+    ana.click(&tid("switch-workspace")).await?;
+    ana.wait_for(&tid("offline-notice"), DEFAULT_TIMEOUT)
+        .await?;
+    ana.wait_for_text(&tid("workspace-name"), WORKSPACE, DEFAULT_TIMEOUT)
+        .await?;
+    ana.click(&tid("nav-settings")).await?;
+    ana.click(&tid("sign-out")).await?;
+    ana.wait_for(&tid("sign-out-offline"), DEFAULT_TIMEOUT)
+        .await?;
+    ensure!(
+        ana.path().await? == "/settings",
+        "nothing happens until the person confirms"
+    );
     Ok(())
 }

@@ -116,9 +116,13 @@ fn MembersOf(id: String, name: String, role: Role) -> impl IntoView {
                 Some(Ok(list)) => {
                     let mut list = list;
                     list.sort_by_key(|m| (m.role != Role::Owner, m.user.name.to_lowercase()));
+                    let owners = list.iter().filter(|m| m.role == Role::Owner).count();
                     view! {
                         <ul class="member-list" data-testid="member-list">
-                            {list.into_iter().map(|member| view! { <MemberRow member=member ctx=ctx/> }).collect_view()}
+                            {list.into_iter().map(|member| {
+                                let sole_owner = member.role == Role::Owner && owners == 1;
+                                view! { <MemberRow member=member ctx=ctx sole_owner=sole_owner/> }
+                            }).collect_view()}
                         </ul>
                     }
                     .into_any()
@@ -180,7 +184,12 @@ impl Ctx {
 }
 
 #[component]
-fn MemberRow(member: Member, ctx: Ctx) -> impl IntoView {
+fn MemberRow(
+    member: Member,
+    ctx: Ctx,
+    /// The workspace's only owner cannot leave it (someone else must be made owner first).
+    sole_owner: bool,
+) -> impl IntoView {
     let account = expect_context::<AccountState>();
     let is_me = ctx.me.with_value(|me| *me == member.user.id);
     let confirming = RwSignal::new(false);
@@ -253,7 +262,7 @@ fn MemberRow(member: Member, ctx: Ctx) -> impl IntoView {
                 } else {
                     view! { <span class="badge" data-testid="member-role" title=role_hint(current)>{role_label(current)}</span> }.into_any()
                 }}
-                {move || (may_manage() || is_me).then(|| if confirming.get() {
+                {move || (may_manage() || (is_me && !sole_owner)).then(|| if confirming.get() {
                     let question = if is_me {
                         "Leave this workspace? Its copy stays on this device; you lose access to new changes.".to_owned()
                     } else {
@@ -372,6 +381,7 @@ fn Invites(ctx: Ctx) -> impl IntoView {
                         id="invite-role"
                         class="input input--select"
                         data-testid="invite-role"
+                        aria-describedby="invite-role-hint"
                         on:change=move |ev| if let Some(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }
                     >
                         {move || {
@@ -381,12 +391,13 @@ fn Invites(ctx: Ctx) -> impl IntoView {
                                 .filter(|r| *r != Role::Owner || mine == Role::Owner)
                                 .map(|r| view! {
                                     <option value=r.as_str() selected=move || role.get() == r>
-                                        {format!("{} — {}", role_label(r), role_hint(r))}
+                                        {role_label(r)}
                                     </option>
                                 })
                                 .collect_view()
                         }}
                     </select>
+                    <p class="field__hint muted" id="invite-role-hint">{move || format!("{}s {}.", role_label(role.get()), role_hint(role.get()))}</p>
                 </div>
                 <div class="field">
                     <label class="field__label" for="invite-expiry">"Link works for"</label>

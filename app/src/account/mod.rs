@@ -53,6 +53,26 @@ pub fn display_name(user_id: &str) -> String {
     }
 }
 
+/// When the app opens a relay workspace: refreshes, in the background, the teammates' names
+/// ([`display_name`]) and the workspace's name and role as the relay has them now. Offline,
+/// what was remembered stays.
+pub fn refresh_in_background(account: session::AccountState) {
+    let (ActiveWorkspace::Relay { id, .. }, Some(a)) =
+        (session::active_workspace(), account.0.get_untracked())
+    else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        if let Ok(members) = api::members(&a.token, &id).await {
+            cache::remember_members(&id, &members);
+        }
+        if let Ok(me) = api::me(&a.token).await {
+            cache::remember_workspaces(&me.user.id, &me.workspaces);
+            workspaces::refresh_active(&me.workspaces);
+        }
+    });
+}
+
 /// Makes `workspace` the open one and restarts the app on it (storage and sync reopen).
 pub fn open_workspace(workspace: &ActiveWorkspace) {
     session::set_active_workspace(workspace);
@@ -101,12 +121,13 @@ fn role_label(role: Role) -> &'static str {
     }
 }
 
+/// What a role allows, as "can …" (for "Members can see and edit records.").
 fn role_hint(role: Role) -> &'static str {
     match role {
-        Role::Owner => "everything, including the workspace itself",
-        Role::Admin => "edit records, invite and manage members",
-        Role::Member => "see and edit records",
-        Role::Viewer => "see records, no changes",
+        Role::Owner => "can do everything, including managing other owners",
+        Role::Admin => "can edit records, invite people and manage members",
+        Role::Member => "can see and edit records",
+        Role::Viewer => "can see records but not change them",
     }
 }
 

@@ -50,8 +50,12 @@ fn WorkspaceCard() -> impl IntoView {
             </dl>
             <div class="form-actions">
                 <LinkButton href="/workspaces" label="Switch workspace" testid="switch-workspace"/>
-                {role.map(|_| view! {
-                    <LinkButton href="/settings/members" label="Members & invites" testid="manage-members"/>
+                {role.map(|role| view! {
+                    <LinkButton
+                        href="/settings/members"
+                        label=if role.can_manage() { "Members & invites" } else { "Members" }
+                        testid="manage-members"
+                    />
                 })}
             </div>
             {(active == ActiveWorkspace::Local && !local_is_connected()).then(|| view! { <ConnectLocal/> })}
@@ -104,11 +108,7 @@ fn ConnectLocal() -> impl IntoView {
                     </form>
                 }.into_any(),
                 None => view! {
-                    <p>"Sign in or create an account first."</p>
-                    <div class="form-actions">
-                        <LinkButton href=with_next("/signin", Some("/settings")) label="Sign in" testid="connect-signin" primary=true/>
-                        <LinkButton href=with_next("/signup", Some("/settings")) label="Create an account" testid="connect-signup"/>
-                    </div>
+                    <p data-testid="connect-needs-account">"To connect it, first sign in or create an account (below)."</p>
                 }.into_any(),
             }}
         </div>
@@ -277,18 +277,20 @@ fn PasswordForm() -> impl IntoView {
         });
     };
     view! {
-        <form class="password-form" on:submit=submit novalidate aria-labelledby="password-title" data-testid="password-form">
-            <h3 class="connect__title" id="password-title">"Change password"</h3>
+        <details class="password">
+        <summary class="password__toggle" data-testid="password-toggle">"Change password"</summary>
+        <form class="password-form" on:submit=submit novalidate aria-label="Change password" data-testid="password-form">
             <input type="email" class="visually-hidden" autocomplete="username" tabindex="-1" aria-hidden="true"
                 prop:value=move || account.0.with(|a| a.as_ref().map(|a| a.user.email.clone()).unwrap_or_default()) readonly/>
             <TextField id="password-current" label="Current password" value=current input_type="password" autocomplete="current-password"/>
             <TextField id="password-new" label="New password" value=new input_type="password" autocomplete="new-password" hint="At least 10 characters."/>
             <TextField id="password-again" label="New password, again" value=again input_type="password" autocomplete="new-password"/>
             <FormError testid="password-error" error=problem/>
-            {move || done.get().then(|| view! { <p class="success" role="status" data-testid="password-changed">"Password changed."</p> })}
+            {move || done.get().then(|| view! { <p class="success" role="status" data-testid="password-changed">"Password changed. Your other devices were signed out."</p> })}
             <div class="form-actions">
                 <SubmitButton testid="change-password" label="Change password" busy_label="Changing…" busy=busy secondary=true/>
             </div>
         </form>
+        </details>
     }
 }

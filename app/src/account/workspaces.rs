@@ -370,7 +370,7 @@ fn InviteCard(invite: InvitePreview, token: String, here: String) -> impl IntoVi
             </header>
             <p data-testid="invite-summary">
                 {format!(
-                    "{} invited you to join as {} — {}.",
+                    "{} invited you to join as {} — you {}.",
                     invite.invited_by,
                     role_label(invite.role).to_lowercase(),
                     role_hint(invite.role)
