@@ -268,13 +268,13 @@ fn Presence(id: RecordId) -> impl IntoView {
     }
 }
 
-/// A teammate's name: the one the account screens know, else the relay's.
+/// A teammate's name: the relay's (it knows every member), else what the account screens know.
 fn viewer_name(viewer: &Viewer) -> String {
-    let known = display_name(&viewer.user);
-    if known == viewer.user && !viewer.name.trim().is_empty() {
-        viewer.name.trim().to_string()
+    let name = viewer.name.trim();
+    if name.is_empty() {
+        display_name(&viewer.user)
     } else {
-        known
+        name.to_string()
     }
 }
 

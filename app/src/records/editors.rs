@@ -82,6 +82,8 @@ pub fn TextField(
     // While the user types, a teammate's change to this field must not replace the text:
     // the input follows the saved value only when nothing typed is pending.
     let typing = RwSignal::new(false);
+    // Counts keystrokes: a commit that completes after more typing leaves `typing` set.
+    let keystrokes = StoredValue::new(0u64);
     let input = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         let value = saved.get();
@@ -97,10 +99,15 @@ pub fn TextField(
             typing.set(false);
             return;
         }
+        let mark = keystrokes.get_value();
         scope.apply_then(
             error,
             move |e| e.set(field, &value),
-            move || typing.set(false),
+            move || {
+                if keystrokes.get_value() == mark {
+                    typing.set(false);
+                }
+            },
         );
     };
     view! {
@@ -114,7 +121,10 @@ pub fn TextField(
                 data-testid=field_id(field)
                 aria-invalid=move || error.read().is_some().to_string()
                 node_ref=input
-                on:input=move |_| typing.set(true)
+                on:input=move |_| {
+                    keystrokes.update_value(|n| *n += 1);
+                    typing.set(true);
+                }
                 on:change=move |ev| commit(event_target_value(&ev))
                 on:keydown=move |ev| {
                     if ev.key() == "Escape" {
@@ -391,6 +401,7 @@ pub fn NotesEditor() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     // As in `TextField`: what is being typed is never replaced by a teammate's change.
     let typing = RwSignal::new(false);
+    let keystrokes = StoredValue::new(0u64);
     let area = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
         let value = saved.get();
@@ -410,10 +421,18 @@ pub fn NotesEditor() -> impl IntoView {
                 rows="6"
                 data-testid="field-notes"
                 node_ref=area
-                on:input=move |_| typing.set(true)
+                on:input=move |_| {
+                    keystrokes.update_value(|n| *n += 1);
+                    typing.set(true);
+                }
                 on:change=move |ev| {
                     let text = event_target_value(&ev);
-                    scope.apply_then(error, move |e| e.set_notes(&text), move || typing.set(false));
+                    let mark = keystrokes.get_value();
+                    scope.apply_then(error, move |e| e.set_notes(&text), move || {
+                        if keystrokes.get_value() == mark {
+                            typing.set(false);
+                        }
+                    });
                 }
             ></textarea>
             <FieldError error/>

@@ -21,7 +21,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::push::{Batch, Done, PushQueue, Refused, Unit, push_frame};
-use super::socket::{Event, Inbox, Socket, post};
+use super::socket::{Event, Inbox, Link, Transport, post};
 use super::status::SyncStatus;
 use super::tasks::{StepClock, next_tick};
 use crate::relay_link::LinkState;
@@ -62,7 +62,7 @@ pub enum Target {
 
 /// The engine's state shared by its task and its handle.
 pub struct Engine {
-    pub url: String,
+    transport: Rc<dyn Transport>,
     pub target: Target,
     pub workspace: Option<Workspace>,
     pub account: Option<AccountState>,
@@ -73,7 +73,7 @@ pub struct Engine {
     pub viewers: RwSignal<Vec<Viewer>>,
     /// The record this tab shows, sent to the relay as `Viewing`.
     pub viewing: RefCell<Option<String>>,
-    socket: RefCell<Option<Socket>>,
+    socket: RefCell<Option<Box<dyn Link>>>,
     /// Numbers connections and timers, so late events of an old one are ignored.
     counter: Cell<u64>,
     backoff: Backoff,
@@ -124,7 +124,7 @@ struct Upload {
 
 impl Engine {
     pub fn new(
-        url: String,
+        transport: Rc<dyn Transport>,
         target: Target,
         workspace: Option<Workspace>,
         account: Option<AccountState>,
@@ -134,7 +134,7 @@ impl Engine {
             Target::Relay { .. } => SyncStatus::Connecting,
         };
         Self {
-            url,
+            transport,
             target,
             workspace,
             account,
@@ -296,7 +296,7 @@ impl Engine {
         if self.offline_since.get().is_none() && self.is_relay() {
             self.status.set(SyncStatus::Connecting);
         }
-        match Socket::open(&self.url, id, Rc::downgrade(&self.inbox)) {
+        match self.transport.connect(id, Rc::downgrade(&self.inbox)) {
             Ok(socket) => {
                 self.socket.replace(Some(socket));
             }
@@ -336,7 +336,10 @@ impl Engine {
                     conn.outbox_drained = false;
                     self.pump(&mut conn).await
                 }
-                Event::AccountChanged if self.is_relay() && self.token() != conn.token => {
+                // Before `Welcome` nothing was sent yet: `Join` reads the account then.
+                Event::AccountChanged
+                    if self.is_relay() && conn.token.is_some() && self.token() != conn.token =>
+                {
                     Err(End::Restart)
                 }
                 Event::Viewing => {

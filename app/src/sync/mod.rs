@@ -4,6 +4,7 @@
 
 mod engine;
 pub mod push;
+mod scripted;
 mod socket;
 mod status;
 pub mod tasks;
@@ -16,7 +17,9 @@ use leptos::prelude::*;
 
 use engine::{Engine, Target};
 pub use engine::{UPLOAD_KEY, UploadPlan, WORKSPACE_KEY};
-use socket::Event;
+#[doc(hidden)]
+pub use scripted::ScriptedRelay;
+use socket::{Event, Transport, WebSocketTransport};
 pub use status::{SyncStatus, changes_text};
 
 use crate::relay_link::{LinkState, RelayLink, origin_ws_url};
@@ -40,6 +43,29 @@ impl SyncEngine {
     /// Also provides the [`RelayLink`] context (Settings reads it). Lives as long as the
     /// reactive owner it was started in.
     pub fn start(workspace: Workspace, account: AccountState, active: ActiveWorkspace) -> Self {
+        let transport = Rc::new(WebSocketTransport {
+            url: origin_ws_url(),
+        });
+        Self::start_on(transport, workspace, account, active)
+    }
+
+    /// Like [`SyncEngine::start`] with a relay scripted by a test.
+    #[doc(hidden)]
+    pub fn start_scripted(
+        relay: &ScriptedRelay,
+        workspace: Workspace,
+        account: AccountState,
+        active: ActiveWorkspace,
+    ) -> Self {
+        Self::start_on(Rc::new(relay.clone()), workspace, account, active)
+    }
+
+    fn start_on(
+        transport: Rc<dyn Transport>,
+        workspace: Workspace,
+        account: AccountState,
+        active: ActiveWorkspace,
+    ) -> Self {
         let target = match &active {
             ActiveWorkspace::Local => Target::LinkOnly,
             ActiveWorkspace::Relay { id, .. } => Target::Relay {
@@ -48,7 +74,7 @@ impl SyncEngine {
         };
         workspace.writable.set(active.can_write());
         let engine = Self::launch(Engine::new(
-            origin_ws_url(),
+            transport,
             target,
             Some(workspace),
             Some(account),
@@ -59,7 +85,12 @@ impl SyncEngine {
 
     /// An engine that only tells whether the relay at `url` is reachable.
     pub(crate) fn link_only(url: String) -> Self {
-        Self::launch(Engine::new(url, Target::LinkOnly, None, None))
+        Self::launch(Engine::new(
+            Rc::new(WebSocketTransport { url }),
+            Target::LinkOnly,
+            None,
+            None,
+        ))
     }
 
     fn launch(engine: Engine) -> Self {

@@ -1,5 +1,7 @@
-//! One WebSocket to the relay. Its browser callbacks only queue events for the engine (through
-//! a weak reference), and are detached before the socket and its closures are dropped.
+//! The engine's connection to the relay: a [`Transport`] opens [`Link`]s whose events (open,
+//! frames, close) arrive in the engine's [`Inbox`]. The real one is a WebSocket, whose browser
+//! callbacks only queue events (through a weak reference) and are detached before the socket
+//! and its closures are dropped.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -70,6 +72,31 @@ pub fn post(inbox: &Weak<Inbox>, event: Event) {
     }
 }
 
+/// Opens connections to the relay.
+pub trait Transport {
+    /// Starts connection number `conn`; its events go to `inbox`, tagged with `conn`.
+    fn connect(&self, conn: u64, inbox: Weak<Inbox>) -> Result<Box<dyn Link>, String>;
+}
+
+/// One open (or opening) connection.
+pub trait Link {
+    /// Sends one frame; false if the connection is not open.
+    fn send(&self, frame: &[u8]) -> bool;
+    /// Closes with a code and reason.
+    fn close(&self, code: u16, reason: &str);
+}
+
+/// WebSockets to `url`.
+pub struct WebSocketTransport {
+    pub url: String,
+}
+
+impl Transport for WebSocketTransport {
+    fn connect(&self, conn: u64, inbox: Weak<Inbox>) -> Result<Box<dyn Link>, String> {
+        Ok(Box::new(Socket::open(&self.url, conn, inbox)?))
+    }
+}
+
 /// An open (or opening) socket and the callbacks it calls.
 pub struct Socket {
     ws: WebSocket,
@@ -111,14 +138,14 @@ impl Socket {
             _on_close: on_close,
         })
     }
+}
 
-    /// Sends one frame; false if the socket is not open.
-    pub fn send(&self, frame: &[u8]) -> bool {
+impl Link for Socket {
+    fn send(&self, frame: &[u8]) -> bool {
         self.ws.ready_state() == WebSocket::OPEN && self.ws.send_with_u8_array(frame).is_ok()
     }
 
-    /// Closes with a code and reason (the socket's close event still arrives).
-    pub fn close(&self, code: u16, reason: &str) {
+    fn close(&self, code: u16, reason: &str) {
         let _ = self.ws.close_with_code_and_reason(code, reason);
     }
 }
