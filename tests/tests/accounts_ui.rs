@@ -205,6 +205,26 @@ async fn walk(test_relay: &mut TestRelay, ana: &Browser, ben: &Browser) -> Resul
     .await?;
     screenshots(ana, "members", &tid("member-list")).await?;
 
+    // Ana makes Ben a viewer (the relay keeps it: it is there after a reload) and revokes the
+    // used invite.
+    ana.click(&format!(
+        "{} option[value=viewer]",
+        tid("member-role-select")
+    ))
+    .await?;
+    ana.wait_for(&tid("invite-row"), DEFAULT_TIMEOUT).await?;
+    ana.click(&tid("revoke-invite")).await?;
+    ana.wait_for(&tid("no-invites"), DEFAULT_TIMEOUT).await?;
+    ana.goto(&format!("{relay}/settings/members")).await?;
+    ana.wait_for_js(
+        "Ben's role to read Viewer",
+        "const s = document.querySelector('[data-testid=member-role-select]'); \
+         return !!s && s.value === 'viewer';",
+        DEFAULT_TIMEOUT,
+    )
+    .await?;
+    ana.wait_for(&tid("no-invites"), DEFAULT_TIMEOUT).await?;
+
     // The picker lists the workspace (open now) and this device's own one.
     ana.goto(&format!("{relay}/workspaces")).await?;
     ana.wait_for_text(&tid("workspace-name"), WORKSPACE, DEFAULT_TIMEOUT)
