@@ -320,3 +320,105 @@ async fn walk(test_relay: &mut TestRelay, ana: &Browser, ben: &Browser) -> Resul
     );
     Ok(())
 }
+
+/// Names in the people list, in order.
+async fn people(browser: &Browser) -> Result<Vec<String>> {
+    let names = browser
+        .eval("return [...document.querySelectorAll('[data-testid=list-row] .row-link')].map(a => a.textContent)")
+        .await?;
+    Ok(serde_json::from_value(names)?)
+}
+
+async fn wait_for_person(
+    browser: &Browser,
+    name: &str,
+    timeout: std::time::Duration,
+) -> Result<()> {
+    browser.click(&tid("nav-people")).await?;
+    poll(&format!("{name} in the people list"), timeout, async || {
+        let names = people(browser).await?;
+        Ok(if names.iter().any(|n| n == name) {
+            Seen::Done(())
+        } else {
+            Seen::Not(format!("{names:?}"))
+        })
+    })
+    .await
+}
+
+/// A workspace made on this device without an account is connected to the relay after
+/// signing up: it becomes a relay workspace with everything in it, and a teammate who joins
+/// through an invite gets its records.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_local_workspace_connected_to_the_relay_reaches_a_teammate() -> Result<()> {
+    let relay = TestRelay::start().await?;
+    let cleo = Browser::launch().await?;
+    let dan = Browser::launch().await?;
+    let result = connect_walk(&relay.url(), &cleo, &dan).await;
+    let result = match result {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let a = cleo.failure_report("accounts_ui-connect-cleo").await;
+            let b = dan.failure_report("accounts_ui-connect-dan").await;
+            Err(e.context(format!("{a}\n{b}")))
+        }
+    };
+    let closed = cleo.close().await.and(dan.close().await);
+    let stopped = relay.shutdown().await;
+    result.and(closed).and(stopped)
+}
+
+async fn connect_walk(relay: &str, cleo: &Browser, dan: &Browser) -> Result<()> {
+    const SYNC: std::time::Duration = std::time::Duration::from_secs(30);
+    cleo.goto(&format!("{relay}/people")).await?;
+    cleo.click(&tid("new-record")).await?;
+    cleo.type_text(&tid("new-name"), "Grace Hopper").await?;
+    cleo.click(&tid("create-record")).await?;
+    cleo.wait_for_text(&tid("record-title"), "Grace Hopper", DEFAULT_TIMEOUT)
+        .await?;
+    cleo.wait_for_text(&tid("save-state"), "Saved", DEFAULT_TIMEOUT)
+        .await?;
+
+    // Settings asks for an account first, then connects and reopens on the relay workspace.
+    cleo.click(&tid("nav-settings")).await?;
+    cleo.wait_for(&tid("connect-needs-account"), DEFAULT_TIMEOUT)
+        .await?;
+    cleo.click(&tid("settings-signup")).await?;
+    sign_up(cleo, "Cleo Park", "cleo@example.com").await?;
+    wait_for_path(cleo, "/settings").await?;
+    cleo.type_text(&tid("connect-name"), "Cleo's Clients")
+        .await?;
+    cleo.click(&tid("connect-workspace")).await?;
+    wait_for_path(cleo, "/people").await?;
+    wait_for_person(cleo, "Grace Hopper", DEFAULT_TIMEOUT).await?;
+    ensure!(
+        settings_workspace(cleo).await? == "Cleo's Clients",
+        "the connected workspace is the open one"
+    );
+    ensure!(
+        cleo.find(&tid("connect-local")).await.is_err(),
+        "a connected workspace offers no second connection"
+    );
+
+    // Dan joins through an invite and receives what was made before the workspace was shared.
+    cleo.click(&tid("manage-members")).await?;
+    cleo.click(&tid("create-invite")).await?;
+    cleo.wait_for(&tid("invite-link"), DEFAULT_TIMEOUT).await?;
+    let link = cleo.value_of(&tid("invite-link")).await?;
+    dan.goto(&link).await?;
+    dan.click(&tid("invite-signup")).await?;
+    sign_up(dan, "Dan Reyes", "dan@example.com").await?;
+    dan.click(&tid("accept-invite")).await?;
+    wait_for_path(dan, "/people").await?;
+    wait_for_person(dan, "Grace Hopper", SYNC).await?;
+
+    // Cleo's picker no longer offers a separate local workspace: it became this one.
+    cleo.goto(&format!("{relay}/workspaces")).await?;
+    cleo.wait_for_text(&tid("workspace-name"), "Cleo's Clients", DEFAULT_TIMEOUT)
+        .await?;
+    ensure!(
+        cleo.find(&tid("workspace-local")).await.is_err(),
+        "no second local workspace"
+    );
+    Ok(())
+}
