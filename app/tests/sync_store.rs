@@ -9,13 +9,19 @@ use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use js_sys::{Object, Reflect};
+use kith_app::session::{Account, AccountState, ActiveWorkspace};
 use kith_app::store::{Append, RecordWrite, Store, StoreError};
 use kith_app::sync::push::{Done, PushQueue, Refused, Unit};
-use kith_app::sync::{UPLOAD_KEY, UploadPlan, WORKSPACE_KEY, bind_to_relay};
+use kith_app::sync::{
+    ScriptedRelay, SyncEngine, SyncStatus, UPLOAD_KEY, UploadPlan, WORKSPACE_KEY, bind_to_relay,
+};
 use kith_app::workspace::{ActionError, Phase, Workspace};
+use kith_core::api::User;
 use kith_core::directory::ListQuery;
 use kith_core::ids::{RecordId, UserId};
-use kith_core::protocol::{PushedChange, RecordPayload};
+use kith_core::protocol::{
+    ClientMessage, PushedChange, RecordPayload, Role, ServerMessage, Viewer,
+};
 use kith_core::record::{Field, Record, RecordKind};
 use kith_core::summary::Summary;
 use leptos::prelude::*;
@@ -25,7 +31,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::until_true as until;
+use support::{until as until_some, until_true as until};
 
 /// A database name no other test (or earlier run) uses.
 fn db_name(test: &str) -> String {
@@ -689,4 +695,389 @@ fn a_refused_batch_is_retried_unit_by_unit_and_only_the_bad_unit_is_dropped() {
     assert_eq!(last.changes.len(), 2);
     assert_eq!(queue.acked(&last), vec![Done::Outbox(3)]);
     assert!(queue.is_empty());
+}
+
+// The engine against a relay played by the test.
+
+const WORKSPACE: &str = "w-acme";
+
+fn account(token: &str) -> Account {
+    Account {
+        token: token.into(),
+        expires_at: i64::MAX,
+        user: User {
+            id: "u-me".into(),
+            email: "me@example.com".into(),
+            name: "Me".into(),
+        },
+    }
+}
+
+fn relay_workspace(role: Role) -> ActiveWorkspace {
+    ActiveWorkspace::Relay {
+        id: WORKSPACE.into(),
+        name: "Acme".into(),
+        role,
+    }
+}
+
+/// The next message the engine sends.
+async fn sent(relay: &ScriptedRelay, what: &str) -> ClientMessage {
+    until_some(what, || relay.next_sent()).await
+}
+
+/// Opens connection number `n`, greets and expects a `Join` with `token` and `cursor`.
+async fn connect(relay: &ScriptedRelay, n: usize, token: &str, cursor: u64) {
+    until_some(&format!("connection {n}"), || {
+        (relay.connections() >= n).then_some(())
+    })
+    .await;
+    relay.accept();
+    assert!(matches!(sent(relay, "Hello").await, ClientMessage::Hello { .. }));
+    relay.send(&ServerMessage::Welcome {
+        relay_version: "test".into(),
+        relay_id: "relay-1".into(),
+    });
+    assert_eq!(
+        sent(relay, "Join").await,
+        ClientMessage::Join {
+            token: token.into(),
+            workspace: WORKSPACE.into(),
+            cursor,
+        }
+    );
+}
+
+fn joined(role: Role, head: u64) -> ServerMessage {
+    ServerMessage::Joined {
+        workspace: WORKSPACE.into(),
+        user: "u-me".into(),
+        role,
+        head,
+    }
+}
+
+/// The next push: its batch id and changes.
+async fn pushed(relay: &ScriptedRelay) -> (u64, Vec<PushedChange>) {
+    match sent(relay, "a push").await {
+        ClientMessage::Push { batch, changes } => (batch, changes),
+        other => panic!("expected a push, got {other:?}"),
+    }
+}
+
+async fn outbox_len(name: &str) -> u32 {
+    Store::open(name).await.unwrap().outbox_count().await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_engine_joins_receives_and_pushes_in_order() {
+    let name = db_name("engine");
+    let owner = reactive_owner();
+    let ws = open_workspace(&name).await;
+    let id = ws
+        .create(RecordKind::Person, |e| e.set(Field::Name, "Ada"))
+        .await
+        .unwrap();
+    let relay = ScriptedRelay::new();
+    let account = AccountState(RwSignal::new(Some(account("t1"))));
+    let engine =
+        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+    assert_eq!(engine.status().get_untracked(), SyncStatus::Connecting);
+
+    connect(&relay, 1, "t1", 0).await;
+    relay.send(&joined(Role::Member, 0));
+    // The creation goes out as its changes, each naming the record.
+    let (batch, changes) = pushed(&relay).await;
+    assert_eq!(changes.len(), 2, "created, then named");
+    assert!(changes.iter().all(|c| c.record == id.as_str()));
+    until("Syncing", || {
+        matches!(engine.status().get_untracked(), SyncStatus::Syncing { changes: 1 })
+    })
+    .await;
+    assert_eq!(engine.status().get_untracked().label(), "Syncing 1 change");
+    relay.send(&ServerMessage::Ack { batch, head: 2 });
+    until("Online", || {
+        engine.status().get_untracked().label() == "Online"
+    })
+    .await;
+    assert!(engine.status().get_untracked().detail().starts_with("Last synced at "));
+    assert_eq!(outbox_len(&name).await, 0, "acknowledged changes leave the outbox");
+
+    // A teammate's record arrives live; the cursor is stored with it.
+    let mut grace = person("them", "Grace");
+    relay.send(&ServerMessage::Records {
+        items: vec![snapshot_payload(&mut grace)],
+        cursor: Some(7),
+        caught_up: true,
+    });
+    until("Grace to arrive", || ws.summary(grace.id()).is_some()).await;
+    assert_eq!(Store::open(&name).await.unwrap().cursor().await.unwrap(), 7);
+
+    // A local edit goes out at once, as one change.
+    ws.edit(&id, |e| e.set(Field::City, "London")).await.unwrap();
+    let (batch, changes) = pushed(&relay).await;
+    assert_eq!(changes.len(), 1);
+    relay.send(&ServerMessage::Ack { batch, head: 8 });
+    until_some("the outbox to drain", || {
+        (engine.pending().get_untracked() == 0).then_some(())
+    })
+    .await;
+    drop(owner);
+    Store::delete_database(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_ended_session_keeps_every_edit_until_the_next_sign_in() {
+    let name = db_name("engine-4401");
+    let owner = reactive_owner();
+    let ws = open_workspace(&name).await;
+    let relay = ScriptedRelay::new();
+    let account = AccountState(RwSignal::new(Some(account("t1"))));
+    let engine =
+        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+    connect(&relay, 1, "t1", 0).await;
+    relay.send(&joined(Role::Member, 0));
+    relay.send(&ServerMessage::Records {
+        items: vec![],
+        cursor: Some(3),
+        caught_up: true,
+    });
+    until("Online", || {
+        engine.status().get_untracked().label() == "Online"
+    })
+    .await;
+
+    // The token expired: the relay closes with 4401. Edits made now wait.
+    relay.close(4401, "sign in again");
+    let id = ws
+        .create(RecordKind::Person, |e| e.set(Field::Name, "Ada"))
+        .await
+        .unwrap();
+    ws.edit(&id, |e| e.set(Field::City, "Paris")).await.unwrap();
+    until("Sign in again to send 2 changes", || {
+        engine.status().get_untracked().detail() == "Sign in again to send 2 changes"
+    })
+    .await;
+    assert_eq!(engine.status().get_untracked().label(), "Sign in again");
+    assert_eq!(outbox_len(&name).await, 2);
+    for _ in 0..5 {
+        kith_app::sync::tasks::next_tick().await;
+    }
+    assert_eq!(relay.connections(), 1, "no retry with a token the relay refused");
+
+    // Signing in again reconnects at once, with the new token, from the stored cursor.
+    account.0.set(Some(self::account("t2")));
+    connect(&relay, 2, "t2", 3).await;
+    relay.send(&joined(Role::Member, 3));
+    let (batch, changes) = pushed(&relay).await;
+    assert_eq!(changes.len(), 3, "the creation (2 changes) and the edit, in order");
+    relay.send(&ServerMessage::Ack { batch, head: 6 });
+    until_some("the outbox to drain", || {
+        (engine.pending().get_untracked() == 0).then_some(())
+    })
+    .await;
+    assert_eq!(outbox_len(&name).await, 0);
+    drop(owner);
+    Store::delete_database(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_removed_member_sees_no_access_and_the_engine_stops_retrying() {
+    let name = db_name("engine-4403");
+    let owner = reactive_owner();
+    let ws = open_workspace(&name).await;
+    let relay = ScriptedRelay::new();
+    let account = AccountState(RwSignal::new(Some(account("t1"))));
+    let engine =
+        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+    connect(&relay, 1, "t1", 0).await;
+    relay.close(4403, "no access to this workspace");
+    until("No access", || {
+        engine.status().get_untracked() == SyncStatus::NoAccess
+    })
+    .await;
+    assert_eq!(
+        engine.status().get_untracked().detail(),
+        "You no longer have access to this workspace"
+    );
+    // Even the browser saying the network is back does not make it try again.
+    window()
+        .dispatch_event(&web_sys::Event::new("online").unwrap())
+        .unwrap();
+    for _ in 0..5 {
+        kith_app::sync::tasks::next_tick().await;
+    }
+    assert_eq!(relay.connections(), 1);
+    assert_eq!(engine.status().get_untracked(), SyncStatus::NoAccess);
+    drop(owner);
+    Store::delete_database(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_connection_is_offline_then_resumes_from_the_cursor() {
+    let name = db_name("engine-offline");
+    let owner = reactive_owner();
+    let ws = open_workspace(&name).await;
+    let relay = ScriptedRelay::new();
+    let account = AccountState(RwSignal::new(Some(account("t1"))));
+    let engine =
+        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+    connect(&relay, 1, "t1", 0).await;
+    relay.send(&joined(Role::Member, 9));
+    let mut grace = person("them", "Grace");
+    relay.send(&ServerMessage::Records {
+        items: vec![snapshot_payload(&mut grace)],
+        cursor: None,
+        caught_up: false,
+    });
+    relay.send(&ServerMessage::Records {
+        items: vec![],
+        cursor: Some(9),
+        caught_up: true,
+    });
+    until("Online", || {
+        engine.status().get_untracked().label() == "Online"
+    })
+    .await;
+
+    // The relay goes away; the next attempt fails too.
+    relay.set_down(true);
+    relay.close(1001, "");
+    until("Offline", || {
+        engine.status().get_untracked().label() == "Offline"
+    })
+    .await;
+    let detail = engine.status().get_untracked().detail();
+    assert!(detail.starts_with("Offline since "), "{detail}");
+    assert!(detail.contains("(retrying at "), "{detail}");
+    assert!(matches!(
+        engine.link().state().get_untracked(),
+        kith_app::relay_link::LinkState::Offline { .. }
+    ));
+    ws.create(RecordKind::Person, |e| e.set(Field::Name, "Offline Ada"))
+        .await
+        .unwrap();
+    until("1 change waiting", || {
+        engine.status().get_untracked().detail().ends_with("· 1 change waiting")
+    })
+    .await;
+    // Back: the engine reconnects by itself and resumes after what it stored.
+    relay.set_down(false);
+    connect(&relay, 2, "t1", 9).await;
+    relay.send(&joined(Role::Member, 9));
+    let (batch, changes) = pushed(&relay).await;
+    assert_eq!(changes.len(), 2);
+    relay.send(&ServerMessage::Ack { batch, head: 11 });
+    until("Online again", || {
+        engine.status().get_untracked().label() == "Online"
+    })
+    .await;
+    drop(owner);
+    Store::delete_database(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn presence_and_roles_come_from_the_relay() {
+    let name = db_name("engine-presence");
+    let owner = reactive_owner();
+    let ws = open_workspace(&name).await;
+    let id = ws
+        .create(RecordKind::Person, |e| e.set(Field::Name, "Ada"))
+        .await
+        .unwrap();
+    let relay = ScriptedRelay::new();
+    let account = AccountState(RwSignal::new(Some(account("t1"))));
+    let engine =
+        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Viewer));
+    assert!(!ws.writable.get_untracked(), "a viewer's copy is read-only from the start");
+    engine.view_record(Some(&id));
+    connect(&relay, 1, "t1", 0).await;
+    relay.send(&joined(Role::Member, 0));
+    // Promoted since: writable again. What this tab shows is told to the relay.
+    until("writable", || ws.writable.get_untracked()).await;
+    assert_eq!(
+        sent(&relay, "Viewing").await,
+        ClientMessage::Viewing {
+            record: Some(id.to_string())
+        }
+    );
+    let viewer = |user: &str, name: &str| Viewer {
+        user: user.into(),
+        name: name.into(),
+        record: id.to_string(),
+    };
+    relay.send(&ServerMessage::Presence {
+        viewers: vec![viewer("u-me", "Me"), viewer("u-ben", "Ben Okafor")],
+    });
+    until("Ben's presence", || {
+        engine.viewers().get_untracked() == vec![viewer("u-ben", "Ben Okafor")]
+    })
+    .await;
+    engine.stop_viewing(&id);
+    let mut told = None;
+    while told.is_none() {
+        match sent(&relay, "Viewing None").await {
+            ClientMessage::Viewing { record } => told = Some(record),
+            _ => continue,
+        }
+    }
+    assert_eq!(told, Some(None));
+    drop(owner);
+    Store::delete_database(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_connected_local_database_is_uploaded_whole_then_its_new_edits() {
+    let name = db_name("engine-upload");
+    let owner = reactive_owner();
+    // Used locally first: three records, edits, all in the outbox.
+    let ws = Workspace::open_database(name.as_str(), None);
+    until("the workspace to load", || {
+        ws.phase.get_untracked() == Phase::Ready
+    })
+    .await;
+    let mut ids = Vec::new();
+    for n in ["Ada", "Grace", "Katherine"] {
+        let id = ws
+            .create(RecordKind::Person, |e| e.set(Field::Name, n))
+            .await
+            .unwrap();
+        ws.edit(&id, |e| e.set(Field::City, "London")).await.unwrap();
+        ids.push(id);
+    }
+    bind_to_relay(&name, WORKSPACE).await.unwrap();
+
+    let relay = ScriptedRelay::new();
+    let account = AccountState(RwSignal::new(Some(account("t1"))));
+    let engine =
+        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Owner));
+    connect(&relay, 1, "t1", 0).await;
+    relay.send(&joined(Role::Owner, 0));
+    let (batch, changes) = pushed(&relay).await;
+    // Every record's whole history: created, named, city.
+    for id in &ids {
+        let mine: Vec<&PushedChange> =
+            changes.iter().filter(|c| c.record == id.as_str()).collect();
+        assert_eq!(mine.len(), 3, "{id}");
+    }
+    assert_eq!(changes.len(), 9);
+    relay.send(&ServerMessage::Ack { batch, head: 9 });
+    until_some("the outbox to drain", || {
+        (engine.pending().get_untracked() == 0).then_some(())
+    })
+    .await;
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(store.meta_get(UPLOAD_KEY).await.unwrap(), None, "upload finished");
+    assert_eq!(store.outbox_count().await.unwrap(), 0, "covered by the upload");
+
+    // Edits from now on are pushed as usual.
+    ws.edit(&ids[0], |e| e.set(Field::Title, "Countess"))
+        .await
+        .unwrap();
+    let (_, changes) = pushed(&relay).await;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].record, ids[0].as_str());
+    drop(store);
+    drop(owner);
+    Store::delete_database(&name).await.unwrap();
 }

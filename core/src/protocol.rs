@@ -92,6 +92,7 @@ pub enum ClientMessage {
         changes: Vec<PushedChange>,
     },
     /// Which record this connection is looking at (`None`: none). Ephemeral, never stored.
+    /// Only after `Join`; a record id that is not a UUID closes the connection with 4400.
     Viewing { record: Option<String> },
 }
 
@@ -192,6 +193,11 @@ pub enum ServerMessage {
     /// Records to merge. Once every payload is applied the client may store `cursor` (when
     /// `Some`) as its new cursor; snapshot batches of a new device carry `None`. `caught_up`
     /// is true on the batch that reaches the workspace's head at the time it was read.
+    ///
+    /// After `Joined` the relay always sends at least one batch, the last of the catch-up
+    /// with `caught_up: true` (possibly with no items). A record may appear in several
+    /// payloads and batches. Changes this connection pushed itself are not sent back: a batch
+    /// may then hold fewer items than its cursor moved past, or none at all.
     Records {
         items: Vec<RecordPayload>,
         cursor: Option<u64>,
@@ -208,7 +214,10 @@ pub enum ServerMessage {
         reason: Refusal,
         message: String,
     },
-    /// Everyone else in the workspace looking at a record, replacing the previous list.
+    /// Everyone else in the workspace looking at a record, replacing the previous list: one
+    /// entry per person and record, never the connection's own user. Sent after `Joined` and
+    /// whenever the list changes. Per relay process: with several relay nodes, people on
+    /// another node are not listed.
     Presence {
         viewers: Vec<Viewer>,
     },

@@ -727,19 +727,24 @@ async fn a_relay_killed_mid_batch_keeps_every_acked_change() {
     let ours = seed.team("Ours", &[(&alice, Role::Owner)]).await;
 
     let mut a = Device::synced(relay.addr, &alice.token, &ours, 0).await;
-    let mut batches: BTreeMap<u64, Vec<Record>> = BTreeMap::new();
-    for i in 0..400 {
+    // Built first, then sent back to back, so the relay is busy storing when it is killed.
+    let mut prepared = Vec::new();
+    for i in 0..300 {
         let mut records = Vec::new();
         let mut changes = Vec::new();
-        for j in 0..3 {
+        for j in 0..20 {
             let (record, bytes) = person_record(&alice, &format!("Person {i}.{j}"));
             changes.extend(bytes.iter().map(|b| pushed(&record, b)));
             records.push(record);
         }
+        prepared.push((records, changes));
+    }
+    let mut batches: BTreeMap<u64, Vec<Record>> = BTreeMap::new();
+    for (records, changes) in prepared {
         let batch = a.send_push(changes).await;
         batches.insert(batch, records);
     }
-    a.until("some acks", |d| d.acks.len() >= 40).await;
+    a.until("some acks", |d| d.acks.len() >= 30).await;
     relay.kill();
     // Whatever was acked before the socket died counts.
     loop {

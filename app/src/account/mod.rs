@@ -22,7 +22,6 @@ use leptos::prelude::*;
 use crate::session::{self, ActiveWorkspace};
 
 /// The name to show for a user id seen in a record's history (a teammate's name when known).
-#[allow(dead_code)] // For record history and presence.
 pub fn display_name(user_id: &str) -> String {
     if let Some(account) = session::load_account()
         && account.user.id == user_id

@@ -649,6 +649,7 @@ impl Engine {
         store.meta_delete(UPLOAD_KEY).await.map_err(lost)?;
         conn.outbox_after = conn.outbox_after.max(upload.plan.outbox_upto);
         conn.outbox_drained = false;
+        self.refresh_pending().await;
         Ok(true)
     }
 

@@ -22,6 +22,8 @@ use crate::{Db, Dialect, Error};
 
 /// How often, on PostgreSQL, every local workspace re-reads its head (covers a lost notify).
 const SAFETY_CATCH_UP: Duration = Duration::from_secs(10);
+/// Most records counted for compaction at once.
+const MAX_DIRTY: usize = 200_000;
 
 /// Shared by every connection of this relay process.
 #[derive(Clone)]
@@ -176,11 +178,16 @@ impl Hub {
         }
     }
 
-    /// Records that received `count` more changes: candidates for compaction.
+    /// Records that each received one more change: candidates for compaction.
     pub fn touched(&self, workspace: &str, records: impl IntoIterator<Item = String>) {
         let mut dirty = lock(&self.inner.dirty);
         for record in records {
             *dirty.entry((workspace.to_string(), record)).or_default() += 1;
+        }
+        if dirty.len() > MAX_DIRTY {
+            // Bounded memory: forget records far from needing compaction (a restart's backlog
+            // scan finds them again once they have enough changes).
+            dirty.retain(|_, count| *count >= compact::MIN_CHANGES / 2);
         }
     }
 
