@@ -733,7 +733,10 @@ async fn connect(relay: &ScriptedRelay, n: usize, token: &str, cursor: u64) {
     })
     .await;
     relay.accept();
-    assert!(matches!(sent(relay, "Hello").await, ClientMessage::Hello { .. }));
+    assert!(matches!(
+        sent(relay, "Hello").await,
+        ClientMessage::Hello { .. }
+    ));
     relay.send(&ServerMessage::Welcome {
         relay_version: "test".into(),
         relay_id: "relay-1".into(),
@@ -766,7 +769,12 @@ async fn pushed(relay: &ScriptedRelay) -> (u64, Vec<PushedChange>) {
 }
 
 async fn outbox_len(name: &str) -> u32 {
-    Store::open(name).await.unwrap().outbox_count().await.unwrap()
+    Store::open(name)
+        .await
+        .unwrap()
+        .outbox_count()
+        .await
+        .unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -780,8 +788,7 @@ async fn the_engine_joins_receives_and_pushes_in_order() {
         .unwrap();
     let relay = ScriptedRelay::new();
     let account = AccountState(RwSignal::new(Some(account("t1"))));
-    let engine =
-        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+    let engine = SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
     assert_eq!(engine.status().get_untracked(), SyncStatus::Connecting);
 
     connect(&relay, 1, "t1", 0).await;
@@ -791,7 +798,10 @@ async fn the_engine_joins_receives_and_pushes_in_order() {
     assert_eq!(changes.len(), 2, "created, then named");
     assert!(changes.iter().all(|c| c.record == id.as_str()));
     until("Syncing", || {
-        matches!(engine.status().get_untracked(), SyncStatus::Syncing { changes: 1 })
+        matches!(
+            engine.status().get_untracked(),
+            SyncStatus::Syncing { changes: 1 }
+        )
     })
     .await;
     assert_eq!(engine.status().get_untracked().label(), "Syncing 1 change");
@@ -800,8 +810,18 @@ async fn the_engine_joins_receives_and_pushes_in_order() {
         engine.status().get_untracked().label() == "Online"
     })
     .await;
-    assert!(engine.status().get_untracked().detail().starts_with("Last synced at "));
-    assert_eq!(outbox_len(&name).await, 0, "acknowledged changes leave the outbox");
+    assert!(
+        engine
+            .status()
+            .get_untracked()
+            .detail()
+            .starts_with("Last synced at ")
+    );
+    assert_eq!(
+        outbox_len(&name).await,
+        0,
+        "acknowledged changes leave the outbox"
+    );
 
     // A teammate's record arrives live; the cursor is stored with it.
     let mut grace = person("them", "Grace");
@@ -814,7 +834,9 @@ async fn the_engine_joins_receives_and_pushes_in_order() {
     assert_eq!(Store::open(&name).await.unwrap().cursor().await.unwrap(), 7);
 
     // A local edit goes out at once, as one change.
-    ws.edit(&id, |e| e.set(Field::City, "London")).await.unwrap();
+    ws.edit(&id, |e| e.set(Field::City, "London"))
+        .await
+        .unwrap();
     let (batch, changes) = pushed(&relay).await;
     assert_eq!(changes.len(), 1);
     relay.send(&ServerMessage::Ack { batch, head: 8 });
@@ -833,8 +855,7 @@ async fn an_ended_session_keeps_every_edit_until_the_next_sign_in() {
     let ws = open_workspace(&name).await;
     let relay = ScriptedRelay::new();
     let account = AccountState(RwSignal::new(Some(account("t1"))));
-    let engine =
-        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+    let engine = SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
     connect(&relay, 1, "t1", 0).await;
     relay.send(&joined(Role::Member, 0));
     relay.send(&ServerMessage::Records {
@@ -863,14 +884,22 @@ async fn an_ended_session_keeps_every_edit_until_the_next_sign_in() {
     for _ in 0..5 {
         kith_app::sync::tasks::next_tick().await;
     }
-    assert_eq!(relay.connections(), 1, "no retry with a token the relay refused");
+    assert_eq!(
+        relay.connections(),
+        1,
+        "no retry with a token the relay refused"
+    );
 
     // Signing in again reconnects at once, with the new token, from the stored cursor.
     account.0.set(Some(self::account("t2")));
     connect(&relay, 2, "t2", 3).await;
     relay.send(&joined(Role::Member, 3));
     let (batch, changes) = pushed(&relay).await;
-    assert_eq!(changes.len(), 3, "the creation (2 changes) and the edit, in order");
+    assert_eq!(
+        changes.len(),
+        3,
+        "the creation (2 changes) and the edit, in order"
+    );
     relay.send(&ServerMessage::Ack { batch, head: 6 });
     until_some("the outbox to drain", || {
         (engine.pending().get_untracked() == 0).then_some(())
@@ -888,8 +917,7 @@ async fn a_removed_member_sees_no_access_and_the_engine_stops_retrying() {
     let ws = open_workspace(&name).await;
     let relay = ScriptedRelay::new();
     let account = AccountState(RwSignal::new(Some(account("t1"))));
-    let engine =
-        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+    let engine = SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
     connect(&relay, 1, "t1", 0).await;
     relay.close(4403, "no access to this workspace");
     until("No access", || {
@@ -920,8 +948,7 @@ async fn a_lost_connection_is_offline_then_resumes_from_the_cursor() {
     let ws = open_workspace(&name).await;
     let relay = ScriptedRelay::new();
     let account = AccountState(RwSignal::new(Some(account("t1"))));
-    let engine =
-        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+    let engine = SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
     connect(&relay, 1, "t1", 0).await;
     relay.send(&joined(Role::Member, 9));
     let mut grace = person("them", "Grace");
@@ -958,7 +985,11 @@ async fn a_lost_connection_is_offline_then_resumes_from_the_cursor() {
         .await
         .unwrap();
     until("1 change waiting", || {
-        engine.status().get_untracked().detail().ends_with("· 1 change waiting")
+        engine
+            .status()
+            .get_untracked()
+            .detail()
+            .ends_with("· 1 change waiting")
     })
     .await;
     // Back: the engine reconnects by itself and resumes after what it stored.
@@ -987,9 +1018,11 @@ async fn presence_and_roles_come_from_the_relay() {
         .unwrap();
     let relay = ScriptedRelay::new();
     let account = AccountState(RwSignal::new(Some(account("t1"))));
-    let engine =
-        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Viewer));
-    assert!(!ws.writable.get_untracked(), "a viewer's copy is read-only from the start");
+    let engine = SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Viewer));
+    assert!(
+        !ws.writable.get_untracked(),
+        "a viewer's copy is read-only from the start"
+    );
     engine.view_record(Some(&id));
     connect(&relay, 1, "t1", 0).await;
     relay.send(&joined(Role::Member, 0));
@@ -1042,22 +1075,22 @@ async fn a_connected_local_database_is_uploaded_whole_then_its_new_edits() {
             .create(RecordKind::Person, |e| e.set(Field::Name, n))
             .await
             .unwrap();
-        ws.edit(&id, |e| e.set(Field::City, "London")).await.unwrap();
+        ws.edit(&id, |e| e.set(Field::City, "London"))
+            .await
+            .unwrap();
         ids.push(id);
     }
     bind_to_relay(&name, WORKSPACE).await.unwrap();
 
     let relay = ScriptedRelay::new();
     let account = AccountState(RwSignal::new(Some(account("t1"))));
-    let engine =
-        SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Owner));
+    let engine = SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Owner));
     connect(&relay, 1, "t1", 0).await;
     relay.send(&joined(Role::Owner, 0));
     let (batch, changes) = pushed(&relay).await;
     // Every record's whole history: created, named, city.
     for id in &ids {
-        let mine: Vec<&PushedChange> =
-            changes.iter().filter(|c| c.record == id.as_str()).collect();
+        let mine: Vec<&PushedChange> = changes.iter().filter(|c| c.record == id.as_str()).collect();
         assert_eq!(mine.len(), 3, "{id}");
     }
     assert_eq!(changes.len(), 9);
@@ -1067,8 +1100,16 @@ async fn a_connected_local_database_is_uploaded_whole_then_its_new_edits() {
     })
     .await;
     let store = Store::open(&name).await.unwrap();
-    assert_eq!(store.meta_get(UPLOAD_KEY).await.unwrap(), None, "upload finished");
-    assert_eq!(store.outbox_count().await.unwrap(), 0, "covered by the upload");
+    assert_eq!(
+        store.meta_get(UPLOAD_KEY).await.unwrap(),
+        None,
+        "upload finished"
+    );
+    assert_eq!(
+        store.outbox_count().await.unwrap(),
+        0,
+        "covered by the upload"
+    );
 
     // Edits from now on are pushed as usual.
     ws.edit(&ids[0], |e| e.set(Field::Title, "Countess"))
