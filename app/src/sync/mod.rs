@@ -6,7 +6,7 @@ mod engine;
 pub mod push;
 mod scripted;
 mod socket;
-mod status;
+pub mod status;
 pub mod tasks;
 
 use std::rc::Rc;
