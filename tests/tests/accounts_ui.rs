@@ -11,6 +11,8 @@ use kith_e2e::{Browser, DEFAULT_TIMEOUT, Seen, TestRelay, poll, tid};
 const PASSWORD: &str = "a password long enough";
 const NEW_PASSWORD: &str = "another password, longer";
 const WORKSPACE: &str = "Acme Sales";
+/// Sync waits may include a reconnect with backoff.
+const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_up_create_a_workspace_invite_join_and_sign_out() -> Result<()> {
@@ -190,6 +192,40 @@ async fn walk(test_relay: &mut TestRelay, ana: &Browser, ben: &Browser) -> Resul
     )
     .await?;
     screenshots(ben, "settings-relay", &tid("settings-account")).await?;
+
+    // Ben's session stops working (as if revoked): Settings says so, and signing in again
+    // (email filled in) brings him back with the workspace syncing.
+    ben.eval(
+        "const a = JSON.parse(localStorage.getItem('kith.account')); \
+         a.token = 'no-longer-valid'; \
+         localStorage.setItem('kith.account', JSON.stringify(a)); return true;",
+    )
+    .await?;
+    ben.reload().await?;
+    ben.wait_for(&tid("settings-session-ended"), SYNC_TIMEOUT)
+        .await?;
+    screenshots(
+        ben,
+        "settings-session-ended",
+        &tid("settings-session-ended"),
+    )
+    .await?;
+    ben.click(&tid("settings-sign-in-again")).await?;
+    ensure!(
+        ben.value_of(&tid("signin-email")).await? == "ben@example.com",
+        "the email is filled in"
+    );
+    ben.wait_for(&tid("signin-again-note"), DEFAULT_TIMEOUT)
+        .await?;
+    ben.type_text(&tid("signin-password"), PASSWORD).await?;
+    ben.click(&tid("signin-submit")).await?;
+    wait_for_path(ben, "/settings").await?;
+    ben.wait_for_js(
+        "the session-ended notice to go",
+        "return !document.querySelector('[data-testid=settings-session-ended]');",
+        SYNC_TIMEOUT,
+    )
+    .await?;
 
     // Ana sees two members.
     ana.goto(&format!("{relay}/settings/members")).await?;

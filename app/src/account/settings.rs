@@ -11,6 +11,7 @@ use super::{
     role_label, with_next,
 };
 use crate::session::{self, AccountState, ActiveWorkspace};
+use crate::sync::{SyncEngine, SyncStatus, changes_text};
 
 #[component]
 pub fn AccountSettings() -> impl IntoView {
@@ -48,6 +49,7 @@ fn WorkspaceCard() -> impl IntoView {
                     <dd data-testid="settings-workspace-role">{format!("{} — {}", role_label(role), role_hint(role))}</dd>
                 })}
             </dl>
+            <SyncTrouble/>
             <div class="form-actions">
                 <LinkButton href="/workspaces" label="Switch workspace" testid="switch-workspace"/>
                 {role.map(|role| view! {
@@ -60,6 +62,38 @@ fn WorkspaceCard() -> impl IntoView {
             </div>
             {(active == ActiveWorkspace::Local && !local_is_connected()).then(|| view! { <ConnectLocal/> })}
         </section>
+    }
+}
+
+/// What the sync engine cannot fix alone: a session that ended (changes wait for sign-in) or
+/// an account that lost access to the workspace.
+#[component]
+fn SyncTrouble() -> impl IntoView {
+    let status = use_context::<SyncEngine>().map(|e| e.status());
+    move || {
+        match status.map(|s| s.get()) {
+        Some(SyncStatus::SignInAgain { changes }) => {
+            let waiting = match changes {
+                0 => "Nothing is lost meanwhile.".to_owned(),
+                n => format!("{} made on this device wait until then.", changes_text(n)),
+            };
+            view! {
+                <div class="alert alert--warning notice" role="alert" data-testid="settings-session-ended">
+                    <strong>"Your session ended: sign in again to keep syncing."</strong>
+                    <span>{waiting} " " <a href=with_next("/signin", Some("/settings")) data-testid="settings-sign-in-again">"Sign in again"</a></span>
+                </div>
+            }
+            .into_any()
+        }
+        Some(SyncStatus::NoAccess) => view! {
+            <div class="alert alert--warning notice" role="alert" data-testid="settings-no-access">
+                <strong>"This account no longer has access to this workspace on the relay."</strong>
+                <span>"Its copy stays on this device, but changes no longer sync. Ask an owner or admin to invite you again, or switch workspace."</span>
+            </div>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    }
     }
 }
 
