@@ -54,7 +54,7 @@ impl ActiveWorkspace {
 
     pub fn name(&self) -> &str {
         match self {
-            Self::Local => "This device",
+            Self::Local => "This device only",
             Self::Relay { name, .. } => name,
         }
     }
