@@ -442,6 +442,70 @@ on_both_backends!(
     bootstrap_after_compaction
 );
 
+async fn large_workspace(backend: Backend) {
+    let env = Env::start(backend).await;
+    let alice = env.seed.person("Alice").await;
+    let ours = env.seed.team("Ours", &[(&alice, Role::Owner)]).await;
+    let mut a = Device::synced(env.addr(), &alice.token, &ours, 0).await;
+    let mut records = Vec::new();
+    for _ in 0..6 {
+        let mut changes = Vec::new();
+        for i in 0..100 {
+            let (record, bytes) = person_record(&alice, &format!("Person {i}"));
+            changes.extend(bytes.iter().map(|b| pushed(&record, b)));
+            records.push(record);
+        }
+        a.push(changes).await.expect("acked");
+    }
+    let head = env.seed.head(&ours).await;
+    assert_eq!(head, 1_200);
+
+    let check = |device: &Device, snapshot_phase: bool| {
+        let mut last = None;
+        for (i, batch) in device.batches.iter().enumerate() {
+            let ServerMessage::Records {
+                items,
+                cursor,
+                caught_up,
+            } = batch
+            else {
+                unreachable!()
+            };
+            let size = kith_core::protocol::encode(batch).len();
+            assert!(size <= 512 * 1024, "batch {i} is {size} bytes");
+            assert!(items.len() <= 500, "batch {i} has {} items", items.len());
+            assert_eq!(*caught_up, i == device.batches.len() - 1, "batch {i}");
+            if cursor.is_some() || !snapshot_phase {
+                assert!(cursor.unwrap() > last.unwrap_or(0), "cursors only grow");
+                last = *cursor;
+            }
+        }
+        assert_eq!(last, Some(1_200));
+    };
+    let fresh = Device::synced(env.addr(), &alice.token, &ours, 0).await;
+    assert!(fresh.batches.len() >= 3, "{} batches", fresh.batches.len());
+    check(&fresh, true);
+    let resumed = Device::synced(env.addr(), &alice.token, &ours, 1).await;
+    assert!(
+        resumed.batches.len() >= 5,
+        "{} batches",
+        resumed.batches.len()
+    );
+    check(&resumed, false);
+    assert_eq!(resumed.received().1, 1_199);
+    for (i, record) in records.iter_mut().enumerate() {
+        assert!(fresh.has(record), "record {i}");
+        // Seq 1 (the first record's creation) is before the resumed device's cursor.
+        assert_eq!(resumed.has(record), i > 0, "record {i}");
+    }
+    drop((a, fresh, resumed));
+    env.stop().await;
+}
+on_both_backends!(
+    a_large_workspace_arrives_in_bounded_batches,
+    large_workspace
+);
+
 async fn resume(backend: Backend) {
     let env = Env::start(backend).await;
     let alice = env.seed.person("Alice").await;

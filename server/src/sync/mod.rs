@@ -39,6 +39,8 @@ struct Inner {
     /// Open WebSocket connections (shutdown waits for them to finish what they are doing).
     connections: watch::Sender<usize>,
     next_connection: AtomicU64,
+    /// This process's id in notifications it sends (it ignores its own).
+    instance: String,
     /// Records with new changes since their last compaction, and how many.
     dirty: Mutex<HashMap<(String, String), u32>>,
 }
@@ -91,6 +93,7 @@ impl Hub {
                 access: watch::Sender::new(0),
                 connections: watch::Sender::new(0),
                 next_connection: AtomicU64::new(1),
+                instance: uuid::Uuid::new_v4().to_string(),
                 dirty: Mutex::new(HashMap::new()),
             }),
         };
@@ -108,8 +111,9 @@ impl Hub {
     pub async fn recheck_access(&self) {
         self.inner.access.send_modify(|epoch| *epoch += 1);
         if self.inner.db.dialect() == Dialect::Postgres {
-            let sent = sqlx::query("SELECT pg_notify($1, '')")
+            let sent = sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(log::ACCESS_CHANNEL)
+                .bind(&self.inner.instance)
                 .execute(self.inner.db.pool())
                 .await;
             if let Err(e) = sent {
@@ -232,7 +236,10 @@ impl Hub {
                             self.ring(workspace, head);
                         }
                     }
-                    log::ACCESS_CHANNEL => self.inner.access.send_modify(|epoch| *epoch += 1),
+                    // This relay's own request was already served locally.
+                    log::ACCESS_CHANNEL if notification.payload() != self.inner.instance => {
+                        self.inner.access.send_modify(|epoch| *epoch += 1);
+                    }
                     _ => {}
                 },
                 Ok(None) => {

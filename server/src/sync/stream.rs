@@ -37,7 +37,8 @@ pub struct Stream {
     phase: Phase,
     /// Every change up to here has been sent (or was pushed on this connection).
     cursor: u64,
-    /// A batch saying `caught_up` is owed even if the log has nothing new.
+    /// A batch saying `caught_up` is owed (after joining, or while a catch-up is under way),
+    /// even if the doorbell has not announced anything new.
     announce: bool,
     /// Seqs of changes this connection pushed itself: not echoed back, only counted.
     own: BTreeSet<u64>,
@@ -160,9 +161,8 @@ impl Stream {
             push_change(&mut items, row);
         }
         let caught_up = taken == rows.len() && !more_in_db;
-        if caught_up {
-            self.announce = false;
-        }
+        // Keep reading until caught up, even if the doorbell has not heard of those rows yet.
+        self.announce = !caught_up;
         let cursor = self.cursor;
         self.own = self.own.split_off(&(cursor + 1));
         Ok(Some(ServerMessage::Records {
