@@ -138,7 +138,12 @@ async fn serve(mut socket: WebSocket, state: AppState) {
             Event::Batch => match session.as_mut() {
                 Some(s) => match s.stream.next(&state.db, &s.room).await {
                     Ok(Some(batch)) => send(&mut socket, &batch).await,
-                    Ok(None) => Ok(()),
+                    Ok(None) => {
+                        // The doorbell announced more than the log holds (the workspace was
+                        // deleted, say): wait for the next ring instead of asking again.
+                        s.head = s.stream.cursor();
+                        Ok(())
+                    }
                     Err(e) => Err(Some(internal(&e))),
                 },
                 None => Ok(()),

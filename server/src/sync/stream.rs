@@ -72,6 +72,11 @@ impl Stream {
         }
     }
 
+    /// Every change up to this seq has been sent (or came from this connection).
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
     /// Whether there is something to send now that the log's head is `head`.
     pub fn wants(&self, head: u64) -> bool {
         match self.phase {
