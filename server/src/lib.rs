@@ -61,6 +61,13 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
     };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    // Without TCP_NODELAY a second small frame waits for the peer's delayed ACK (~40 ms):
+    // sync latency and ingest depend on small frames going out at once.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     let router = app(state, &config.dist);
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
