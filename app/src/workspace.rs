@@ -15,7 +15,7 @@ use kith_core::record::{Edit, Record, RecordError, RecordKind};
 use kith_core::summary::Summary;
 use leptos::prelude::*;
 
-use crate::store::{Append, COMPACT_AFTER_CHANGES, RecordBytes, RecordWrite, Store, StoreError};
+use crate::store::{Append, COMPACT_AFTER_CHANGES, RecordWrite, Store, StoreError};
 use crate::sync::tasks::{StepClock, next_tick};
 
 /// The IndexedDB database holding this browser's workspace.
@@ -26,6 +26,10 @@ const LOAD_PAGE: u32 = 5_000;
 const CACHED_RECORDS: usize = 200;
 /// Records of a relay batch whose stored bytes are read in one request round.
 const REMOTE_READ_GROUP: usize = 64;
+/// A relay batch changing at most this many records refreshes open views at once.
+const IMMEDIATE_REFRESH: usize = 64;
+/// Otherwise open views refresh at most this often while batches arrive.
+const REFRESH_EVERY_MS: f64 = 250.0;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
@@ -104,6 +108,11 @@ struct Inner {
     /// Set once loading finished (either way); tasks waiting in [`Workspace::ready`].
     settled: Cell<bool>,
     waiting: RefCell<Vec<Waker>>,
+    /// The relay batch being written, if any.
+    remote: RefCell<Option<InFlightBatch>>,
+    /// When open views last refreshed for relay batches, and whether a refresh is scheduled.
+    last_refresh: Cell<f64>,
+    refresh_due: Cell<bool>,
 }
 
 struct OpenRecord {
@@ -493,18 +502,78 @@ enum Merged {
     Nothing,
     /// Storage had it all; the open copy did not (another tab stored it): the directory only.
     OpenCopy(Summary),
-    /// New to storage: write it.
-    Write(RecordWrite, Summary),
+    /// New to storage: write it. The record as merged, for the next batch.
+    Write(RecordWrite, Summary, Box<Record>),
+}
+
+/// What this device holds for a record a relay payload is about.
+enum Base {
+    /// Nothing, as far as the directory knows.
+    Unknown,
+    /// These bytes (or the record as the batch being written leaves it).
+    Known(Box<Record>),
+    /// Something that cannot be read.
+    Unreadable(String),
+}
+
+/// The outcome of a relay batch's write, awaited before the next batch is written.
+#[derive(Default)]
+struct Commit {
+    result: RefCell<Option<Result<(), ActionError>>>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Commit {
+    fn finish(&self, result: Result<(), ActionError>) {
+        self.result.replace(Some(result));
+        if let Some(waker) = self.waker.take() {
+            waker.wake();
+        }
+    }
+
+    async fn outcome(&self) -> Result<(), ActionError> {
+        poll_fn(|cx| match self.result.borrow_mut().take() {
+            Some(result) => Poll::Ready(result),
+            None => {
+                self.waker.replace(Some(cx.waker().clone()));
+                Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
+/// The relay batch whose write may still be in flight.
+struct InFlightBatch {
+    commit: Rc<Commit>,
+    /// Its records as merged: the base for the next batch (storage may not have them yet).
+    records: HashMap<RecordId, Record>,
 }
 
 impl Workspace {
     /// Merges a batch of records from the relay into storage, the open records and the
     /// directory, and stores `cursor` (when `Some`) in the same transaction as the records, so
-    /// the cursor is never ahead of the data. Work is done in steps of a few milliseconds with
-    /// the browser's other tasks run between them. A payload that cannot be read is reported in
-    /// `problems` and skipped; local edits not yet sent are kept (remote bytes are only ever
-    /// added to what is stored). Open lists and record pages update (`revision`).
+    /// the cursor is never ahead of the data; returns once that transaction completed. Work is
+    /// done in steps of a few milliseconds with the browser's other tasks run between them. A
+    /// payload that cannot be read is reported in `problems` and skipped; local edits not yet
+    /// sent are kept (remote bytes are only ever added to what is stored). Open lists and
+    /// record pages update (`revision`).
     pub async fn apply_remote(
+        self,
+        items: Vec<RecordPayload>,
+        cursor: Option<u64>,
+    ) -> Result<RemoteApplied, ActionError> {
+        let applied = self.receive_remote(items, cursor).await?;
+        self.remote_settled().await?;
+        Ok(applied)
+    }
+
+    /// Like [`Workspace::apply_remote`], but returns as soon as the batch is merged and its
+    /// write started: the next batch is merged while this one is written. Batches are written
+    /// one after the other, each only once the previous one succeeded; a failed write is
+    /// returned by the next call (or by [`Workspace::remote_settled`]), and nothing after it
+    /// is written, so the stored cursor never passes what failed.
+    pub async fn receive_remote(
         self,
         items: Vec<RecordPayload>,
         cursor: Option<u64>,
@@ -512,39 +581,34 @@ impl Workspace {
         let store = self.store()?;
         let author = self.author()?;
         let mut writes: Vec<RecordWrite> = Vec::new();
+        let mut merged_records: HashMap<RecordId, Record> = HashMap::new();
         let mut summaries: Vec<Summary> = Vec::new();
         let mut problems: Vec<String> = Vec::new();
         let mut clock = StepClock::start();
         for group in items.chunks(REMOTE_READ_GROUP) {
-            // Only records this device has can be stored: read those in one request round.
-            let known: Vec<&str> = {
-                let inner = self.inner();
-                let directory = inner.directory.borrow();
-                let open = inner.open.borrow();
-                group
-                    .iter()
-                    .filter(|p| {
-                        canonical_id(&p.record).is_some_and(|id| {
-                            directory.get(&id).is_some() || open.contains_key(&id)
-                        })
-                    })
-                    .map(|p| p.record.as_str())
-                    .collect()
-            };
-            let stored: HashMap<&str, Result<Option<RecordBytes>, String>> = if known.is_empty() {
-                HashMap::new()
-            } else {
-                known
-                    .iter()
-                    .copied()
-                    .zip(store.records(&known).await?)
-                    .collect()
-            };
-            for payload in group {
-                match self.merge_remote(payload, stored.get(payload.record.as_str()), &author) {
+            let bases = self.bases(&store, group, &merged_records, &author).await?;
+            for (payload, base) in group.iter().zip(bases) {
+                // A record seen earlier in this batch: merge onto what that left.
+                let base =
+                    match canonical_id(&payload.record).and_then(|id| merged_records.get(&id)) {
+                        Some(record) => Base::Known(Box::new(record.clone())),
+                        None => base,
+                    };
+                match self.merge_remote(payload, base, &author) {
                     Ok(Merged::Nothing) => {}
                     Ok(Merged::OpenCopy(summary)) => summaries.push(summary),
-                    Ok(Merged::Write(write, summary)) => {
+                    Ok(Merged::Write(write, summary, record)) => {
+                        // A record twice in one batch: append the second time.
+                        let write = match write.append {
+                            Append::Create(bytes) if merged_records.contains_key(&summary.id) => {
+                                RecordWrite {
+                                    append: Append::Merge(bytes),
+                                    ..write
+                                }
+                            }
+                            _ => write,
+                        };
+                        merged_records.insert(summary.id.clone(), *record);
                         writes.push(write);
                         summaries.push(summary);
                     }
@@ -560,42 +624,160 @@ impl Workspace {
                 }
             }
         }
-        let skipped = problems.len();
-        // Records, summaries and cursor together. A stored record that cannot be read makes
-        // the transaction fail: leave that record alone (reported), write the rest.
-        loop {
-            match store.write_remote(&writes, cursor).await {
-                Ok(()) => break,
-                Err(StoreError::Corrupt { key, reason, .. })
-                    if writes.iter().any(|w| w.id == key) =>
-                {
-                    writes.retain(|w| w.id != key);
-                    summaries.retain(|s| s.id.as_str() != key);
-                    problems.push(format!(
-                        "Record {key} could not be updated from the relay: what this device \
-                         holds for it is unreadable ({reason}). It was kept as it is."
-                    ));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let changed = summaries.len();
+        let applied = RemoteApplied {
+            changed: summaries.len(),
+            skipped: problems.len(),
+        };
+        // What is merged shows at once: it is on the relay, and if its write fails the relay
+        // sends it again (the cursor stays before it).
         if !summaries.is_empty() {
             self.put_summaries(summaries);
-            self.revision.update(|r| *r += 1);
+            self.refresh_after_remote(applied.changed);
         }
         if !problems.is_empty() {
             self.problems.update(|p| p.extend(problems));
         }
-        Ok(RemoteApplied { changed, skipped })
+        // Written strictly in order: the previous batch first.
+        self.remote_settled().await?;
+        let commit = Rc::new(Commit::default());
+        self.inner().remote.replace(Some(InFlightBatch {
+            commit: commit.clone(),
+            records: merged_records,
+        }));
+        let ws = self;
+        leptos::task::spawn_local(async move {
+            let result = ws.write_remote_batch(&store, writes, cursor).await;
+            commit.finish(result);
+        });
+        Ok(applied)
     }
 
-    /// Merges one payload: into what is stored (to know whether anything is new) and into the
-    /// open copy when the record is open (its summary then includes local edits in flight).
+    /// Waits until the last relay batch is written; its error if it failed.
+    pub async fn remote_settled(self) -> Result<(), ActionError> {
+        let commit = self
+            .inner()
+            .remote
+            .borrow()
+            .as_ref()
+            .map(|b| b.commit.clone());
+        let Some(commit) = commit else {
+            return Ok(());
+        };
+        let result = commit.outcome().await;
+        // Written (or failed): storage is the base again.
+        let inner = self.inner();
+        let mut remote = inner.remote.borrow_mut();
+        if remote
+            .as_ref()
+            .is_some_and(|b| Rc::ptr_eq(&b.commit, &commit))
+        {
+            remote.take();
+        }
+        result
+    }
+
+    /// Writes one relay batch with its cursor. A stored record that cannot be read makes the
+    /// transaction fail: that record is left alone (reported) and the rest written. A record
+    /// believed new but stored after all (another tab) is merged instead.
+    async fn write_remote_batch(
+        self,
+        store: &Store,
+        mut writes: Vec<RecordWrite>,
+        cursor: Option<u64>,
+    ) -> Result<(), ActionError> {
+        loop {
+            match store.write_remote(&writes, cursor).await {
+                Ok(()) => return Ok(()),
+                Err(e)
+                    if e.is_already_stored()
+                        && writes.iter().any(|w| matches!(w.append, Append::Create(_))) =>
+                {
+                    for w in &mut writes {
+                        if let Append::Create(bytes) = &mut w.append {
+                            w.append = Append::Merge(std::mem::take(bytes));
+                        }
+                    }
+                }
+                Err(StoreError::Corrupt { key, reason, .. })
+                    if writes.iter().any(|w| w.id == key) =>
+                {
+                    writes.retain(|w| w.id != key);
+                    let problem = format!(
+                        "Record {key} could not be updated from the relay: what this device \
+                         holds for it is unreadable ({reason}). It was kept as it is."
+                    );
+                    self.problems.try_update(|p| p.push(problem));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// What this device holds for each payload's record: this batch's copy so far, the
+    /// batch in flight's, else storage (read in one request round) for records the directory
+    /// knows.
+    async fn bases(
+        &self,
+        store: &Store,
+        group: &[RecordPayload],
+        this_batch: &HashMap<RecordId, Record>,
+        author: &UserId,
+    ) -> Result<Vec<Base>, ActionError> {
+        let mut bases: Vec<Option<Base>> = Vec::with_capacity(group.len());
+        let mut to_read: Vec<(usize, RecordId)> = Vec::new();
+        {
+            let inner = self.inner();
+            let directory = inner.directory.borrow();
+            let open = inner.open.borrow();
+            let in_flight = inner.remote.borrow();
+            for (i, payload) in group.iter().enumerate() {
+                let Some(id) = canonical_id(&payload.record) else {
+                    bases.push(Some(Base::Unknown));
+                    continue;
+                };
+                let pending = this_batch
+                    .get(&id)
+                    .or_else(|| in_flight.as_ref().and_then(|batch| batch.records.get(&id)));
+                if let Some(record) = pending {
+                    bases.push(Some(Base::Known(Box::new(record.clone()))));
+                } else if directory.get(&id).is_some() || open.contains_key(&id) {
+                    bases.push(None);
+                    to_read.push((i, id));
+                } else {
+                    bases.push(Some(Base::Unknown));
+                }
+            }
+        }
+        if !to_read.is_empty() {
+            let ids: Vec<&str> = to_read.iter().map(|(_, id)| id.as_str()).collect();
+            let stored = store.records(&ids).await?;
+            for ((i, id), stored) in to_read.iter().zip(stored) {
+                bases[*i] = Some(match stored {
+                    Err(reason) => Base::Unreadable(reason),
+                    Ok(None) => Base::Unknown,
+                    Ok(Some(bytes)) => {
+                        let chunks: Vec<&[u8]> = bytes.changes.iter().map(Vec::as_slice).collect();
+                        match Record::load(id.clone(), &bytes.snapshot, &chunks, author) {
+                            Ok(record) => Base::Known(Box::new(record)),
+                            Err(e) => Base::Unreadable(e.to_string()),
+                        }
+                    }
+                });
+            }
+        }
+        Ok(bases
+            .into_iter()
+            .map(|b| b.unwrap_or(Base::Unknown))
+            .collect())
+    }
+
+    /// Merges one payload into what this device holds (to know whether anything is new) and
+    /// into the open copy when the record is open (its summary then includes local edits in
+    /// flight).
     fn merge_remote(
         &self,
         payload: &RecordPayload,
-        stored: Option<&Result<Option<RecordBytes>, String>>,
+        base: Base,
         author: &UserId,
     ) -> Result<Merged, String> {
         let id = canonical_id(&payload.record)
@@ -606,58 +788,55 @@ impl Workspace {
             .chain(&payload.changes)
             .map(Vec::as_slice)
             .collect();
-        let Some((first, rest)) = parts.split_first() else {
+        if parts.is_empty() {
             return Ok(Merged::Nothing);
-        };
-        let (mut merged, changed_storage, append) = match stored {
-            Some(Err(reason)) => {
+        }
+        // Loading everything in one go is about twice as fast as a load per part.
+        let whole = parts.concat();
+        let (merged, changed_storage, append) = match base {
+            Base::Unreadable(reason) => {
                 return Err(format!(
                     "what this device holds for it is unreadable: {reason}"
                 ));
             }
-            Some(Ok(Some(stored))) => {
-                let chunks: Vec<&[u8]> = stored.changes.iter().map(Vec::as_slice).collect();
-                let mut record = Record::load(id.clone(), &stored.snapshot, &chunks, author)
-                    .map_err(|e| format!("what this device holds for it is unreadable: {e}"))?;
+            Base::Known(mut record) => {
                 let before = record.heads();
-                for part in &parts {
-                    record.apply(part).map_err(|e| e.to_string())?;
-                }
+                record.apply(&whole).map_err(|e| e.to_string())?;
                 let changed = record.heads() != before;
                 // Appending what came is enough: loading skips changes it already has.
-                (record, changed, Append::Merge(parts.concat()))
+                (*record, changed, Append::Merge(whole.clone()))
             }
-            _ => {
+            Base::Unknown => {
                 let mut record =
-                    Record::load(id.clone(), first, rest, author).map_err(|e| e.to_string())?;
-                let bytes = if rest.is_empty() {
-                    first.to_vec()
+                    Record::load(id.clone(), &whole, &[], author).map_err(|e| e.to_string())?;
+                let bytes = if parts.len() == 1 {
+                    whole.clone()
                 } else {
                     record.save()
                 };
-                (record, true, Append::Merge(bytes))
+                (record, true, Append::Create(bytes))
             }
         };
         let kind = merged.kind();
         let inner = self.inner();
         let mut open = inner.open.borrow_mut();
-        let open_changed = match open.get_mut(&id) {
+        let open_copy = match open.get_mut(&id) {
             Some(entry) => {
                 let before = entry.record.heads();
-                for part in &parts {
-                    // Already checked above against the stored copy.
-                    let _ = entry.record.apply(part);
-                }
+                // Already read once above.
+                let _ = entry.record.apply(&whole);
                 if changed_storage {
                     entry.chunks += 1;
                 }
                 let changed = entry.record.heads() != before;
-                merged = entry.record.clone();
-                changed
+                Some((changed, entry.record.summary()))
             }
-            None => false,
+            None => None,
         };
-        let summary = merged.summary();
+        let (open_changed, summary) = match open_copy {
+            Some((changed, summary)) => (changed, summary),
+            None => (false, merged.summary()),
+        };
         Ok(if changed_storage {
             let write = RecordWrite {
                 id: id.to_string(),
@@ -666,12 +845,40 @@ impl Workspace {
                 summary: summary.encode(),
                 outbox: None,
             };
-            Merged::Write(write, summary)
+            Merged::Write(write, summary, Box::new(merged))
         } else if open_changed {
             Merged::OpenCopy(summary)
         } else {
             Merged::Nothing
         })
+    }
+
+    /// Tells open views the directory changed. A big batch (a bootstrap) refreshes them at
+    /// most every [`REFRESH_EVERY_MS`], so a long catch-up does not re-sort a list per batch;
+    /// a teammate's edit shows at once.
+    fn refresh_after_remote(&self, changed: usize) {
+        let inner = self.inner();
+        let now = crate::sync::tasks::now();
+        if changed <= IMMEDIATE_REFRESH || now - inner.last_refresh.get() >= REFRESH_EVERY_MS {
+            inner.last_refresh.set(now);
+            self.revision.update(|r| *r += 1);
+            return;
+        }
+        if inner.refresh_due.replace(true) {
+            return;
+        }
+        let ws = *self;
+        let wait = REFRESH_EVERY_MS - (now - inner.last_refresh.get());
+        set_timeout(
+            move || {
+                if let Some(inner) = ws.inner.try_get_value() {
+                    inner.refresh_due.set(false);
+                    inner.last_refresh.set(crate::sync::tasks::now());
+                    ws.revision.try_update(|r| *r += 1);
+                }
+            },
+            std::time::Duration::from_millis(wait.max(0.0) as u64),
+        );
     }
 
     /// Puts summaries from the relay into the directory. New records are added in bulk; a

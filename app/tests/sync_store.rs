@@ -472,6 +472,82 @@ async fn the_workspace_applies_a_relay_batch_to_storage_open_records_and_the_dir
 }
 
 #[wasm_bindgen_test]
+async fn a_batch_is_merged_while_the_previous_one_is_written() {
+    let name = db_name("pipeline");
+    let owner = reactive_owner();
+    let ws = open_workspace(&name).await;
+    // Batch 1 creates Ada; batch 2, merged before batch 1 is surely written, edits her; the
+    // same record twice in batch 3, and a record another tab stored meanwhile.
+    let mut ada = person("them", "Ada");
+    let first = snapshot_payload(&mut ada);
+    let city = ada
+        .edit(5, |e| e.set(Field::City, "London"))
+        .unwrap()
+        .unwrap();
+    let title = ada
+        .edit(6, |e| e.set(Field::Title, "Countess"))
+        .unwrap()
+        .unwrap();
+    let notes = ada
+        .edit(7, |e| e.set_notes("Analytical engine"))
+        .unwrap()
+        .unwrap();
+    let change = |bytes: Vec<u8>| RecordPayload {
+        record: ada.id().to_string(),
+        snapshot: None,
+        changes: vec![bytes],
+    };
+    let mut grace = person("them", "Grace");
+    let tab = Store::open(&name).await.unwrap();
+    let mut grace_in_tab = elsewhere(&mut grace);
+    grace_in_tab
+        .edit(8, |e| e.set(Field::City, "Arlington"))
+        .unwrap();
+    tab.write(RecordWrite {
+        id: grace.id().to_string(),
+        kind: "person".into(),
+        append: Append::Snapshot(grace_in_tab.save()),
+        summary: grace_in_tab.summary().encode(),
+        outbox: None,
+    })
+    .await
+    .unwrap();
+
+    ws.receive_remote(vec![first], Some(1)).await.unwrap();
+    ws.receive_remote(vec![change(city)], Some(2))
+        .await
+        .unwrap();
+    ws.receive_remote(
+        vec![change(title), snapshot_payload(&mut grace), change(notes)],
+        Some(3),
+    )
+    .await
+    .unwrap();
+    ws.remote_settled().await.unwrap();
+
+    assert_eq!(tab.cursor().await.unwrap(), 3);
+    let kept = stored(tab.record(ada.id().as_str()).await.unwrap().unwrap());
+    assert_eq!(kept.text(Field::City).as_deref(), Some("London"));
+    assert_eq!(kept.text(Field::Title).as_deref(), Some("Countess"));
+    assert_eq!(kept.notes(), "Analytical engine");
+    let summary = ws.summary(ada.id()).unwrap();
+    assert_eq!(
+        (summary.city.as_str(), summary.title.as_str()),
+        ("London", "Countess")
+    );
+    let grace_kept = stored(tab.record(grace.id().as_str()).await.unwrap().unwrap());
+    assert_eq!(
+        grace_kept.text(Field::City).as_deref(),
+        Some("Arlington"),
+        "what the other tab stored was kept"
+    );
+    assert_eq!(grace_kept.text(Field::Name).as_deref(), Some("Grace"));
+    drop(tab);
+    drop(owner);
+    Store::delete_database(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn a_viewer_cannot_create_or_edit() {
     let name = db_name("viewer");
     let owner = reactive_owner();

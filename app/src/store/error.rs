@@ -43,6 +43,13 @@ pub enum StoreError {
     Other(String),
 }
 
+impl StoreError {
+    /// A record written with [`super::Append::Create`] was already stored.
+    pub fn is_already_stored(&self) -> bool {
+        matches!(self, Self::Other(m) if m.starts_with("ConstraintError"))
+    }
+}
+
 impl From<web_sys::DomException> for StoreError {
     fn from(e: web_sys::DomException) -> Self {
         match e.name().as_str() {

@@ -11,6 +11,7 @@ mod read;
 mod schema;
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use indexed_db_futures::KeyRange;
@@ -67,6 +68,10 @@ pub enum Append {
     /// chunk after what is stored. Decided inside the transaction, so it never replaces
     /// anything written meanwhile (a local edit, another tab).
     Merge(Vec<u8>),
+    /// The snapshot of a record believed new: nothing is read first, and if the record exists
+    /// after all the whole transaction fails (`ConstraintError`, see
+    /// [`StoreError::is_already_stored`]) rather than replace it.
+    Create(Vec<u8>),
 }
 
 /// Meta key of the relay cursor: the last workspace sequence number whose changes are stored.
@@ -191,7 +196,7 @@ impl Store {
 
     /// Writes many records in one transaction (imports, bootstrap): all or none.
     pub async fn write_many(&self, writes: Vec<RecordWrite>) -> Result<(), StoreError> {
-        self.write_batch(&writes, None).await
+        self.write_batch(&writes, None, false).await
     }
 
     /// Writes what a relay batch brought (records and summaries, usually [`Append::Merge`])
@@ -203,7 +208,7 @@ impl Store {
         writes: &[RecordWrite],
         cursor: Option<u64>,
     ) -> Result<(), StoreError> {
-        self.write_batch(writes, cursor).await
+        self.write_batch(writes, cursor, true).await
     }
 
     /// The relay cursor: 0 when nothing was ever received from a relay.
@@ -222,25 +227,70 @@ impl Store {
         &self,
         writes: &[RecordWrite],
         cursor: Option<u64>,
+        remote: bool,
     ) -> Result<(), StoreError> {
         let stores: &[&str] = if cursor.is_some() {
             &[RECORDS, SUMMARIES, OUTBOX, META]
         } else {
             &[RECORDS, SUMMARIES, OUTBOX]
         };
-        let tx = self.write_tx(stores)?;
+        // What came from the relay is written "relaxed" (not waiting for the disk flush): a
+        // crash can only lose the latest transactions, such a batch together with its cursor
+        // (or a new device's snapshots, with the cursor still 0), and the relay then sends it
+        // again. Local edits (with outbox entries) always wait for the flush.
+        let durability = if remote && writes.iter().all(|w| w.outbox.is_none()) {
+            TransactionDurability::Relaxed
+        } else {
+            TransactionDurability::Strict
+        };
+        let tx = self.write_tx_with(stores, durability)?;
         let records = tx.object_store(RECORDS)?;
         let summaries = tx.object_store(SUMMARIES)?;
         let outbox = tx.object_store(OUTBOX)?;
         let f = &self.fields;
         let sys = tx_sys(&tx);
         let issued: Result<(), StoreError> = async {
+            // Every read goes out before the first is awaited: one round trip per batch, not
+            // one per record. A record written twice in the batch appends to what this batch
+            // wrote for it, not to the value read before.
+            let mut reads = Vec::with_capacity(writes.len());
             for w in writes {
+                reads.push(match w.append {
+                    Append::Snapshot(_) | Append::Create(_) => None,
+                    Append::Changes(_) | Append::Merge(_) => {
+                        Some(records.get::<JsValue, _, _>(w.id.as_str()).primitive()?)
+                    }
+                });
+            }
+            let mut written: HashMap<&str, JsValue> = HashMap::new();
+            for (w, read) in writes.iter().zip(reads) {
                 let value: JsValue = match &w.append {
                     Append::Snapshot(snapshot) => f.record(&w.kind, snapshot, &[]).into(),
+                    Append::Create(snapshot) if !written.contains_key(w.id.as_str()) => {
+                        let value: JsValue = f.record(&w.kind, snapshot, &[]).into();
+                        drop(
+                            records
+                                .add(value.clone())
+                                .with_key(w.id.as_str())
+                                .primitive()?,
+                        );
+                        written.insert(w.id.as_str(), value);
+                        let summary: JsValue = f.summary(&w.kind, &w.summary).into();
+                        drop(summaries.put(summary).with_key(w.id.as_str()).primitive()?);
+                        continue;
+                    }
+                    Append::Create(_) => {
+                        return Err(StoreError::Other(format!(
+                            "ConstraintError: record {} created twice in one batch",
+                            w.id
+                        )));
+                    }
                     Append::Changes(chunk) | Append::Merge(chunk) => {
-                        let stored: Option<JsValue> =
-                            records.get(w.id.as_str()).primitive()?.await?;
+                        let fetched: Option<JsValue> = match read {
+                            Some(read) => read.await?,
+                            None => None,
+                        };
+                        let stored = written.get(w.id.as_str()).cloned().or(fetched);
                         match stored {
                             None if matches!(w.append, Append::Merge(_)) => {
                                 f.record(&w.kind, chunk, &[]).into()
@@ -260,6 +310,7 @@ impl Store {
                         }
                     }
                 };
+                written.insert(w.id.as_str(), value.clone());
                 // Requests go out when built; their failures surface in the commit.
                 drop(records.put(value).with_key(w.id.as_str()).primitive()?);
                 let summary: JsValue = f.summary(&w.kind, &w.summary).into();
@@ -523,12 +574,20 @@ impl Store {
     /// Read-write with "strict" durability: `complete` then means flushed to disk, not just
     /// handed to the OS (recent Chromium defaults to "relaxed").
     fn write_tx(&self, stores: &[&str]) -> Result<Transaction<'_>, StoreError> {
+        self.write_tx_with(stores, TransactionDurability::Strict)
+    }
+
+    fn write_tx_with(
+        &self,
+        stores: &[&str],
+        durability: TransactionDurability,
+    ) -> Result<Transaction<'_>, StoreError> {
         self.check_open()?;
         Ok(self
             .db
             .transaction(stores)
             .with_mode(TransactionMode::Readwrite)
-            .with_options(TransactionOptions::new().with_durability(TransactionDurability::Strict))
+            .with_options(TransactionOptions::new().with_durability(durability))
             .build()?)
     }
 

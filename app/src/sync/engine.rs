@@ -422,6 +422,11 @@ impl Engine {
                     let store = self
                         .store()
                         .ok_or_else(|| End::Lost("no workspace".into()))?;
+                    // A batch of the last connection may still be being written: the cursor
+                    // is read after it (if it failed, the cursor is before it: it comes again).
+                    if let Some(ws) = self.workspace {
+                        let _ = ws.remote_settled().await;
+                    }
                     conn.cursor = store.cursor().await.map_err(|e| End::Lost(e.to_string()))?;
                     conn.token = Some(account.token.clone());
                     conn.user = Some(account.user.id.clone());
@@ -461,9 +466,14 @@ impl Engine {
                     self.show_session(conn);
                 }
                 if let Some(ws) = self.workspace {
-                    ws.apply_remote(items, cursor).await.map_err(|e| {
+                    let stored = |e: crate::workspace::ActionError| {
                         End::Lost(format!("changes from the relay could not be stored: {e}"))
-                    })?;
+                    };
+                    // The next batch is merged while this one is written.
+                    ws.receive_remote(items, cursor).await.map_err(stored)?;
+                    if caught_up {
+                        ws.remote_settled().await.map_err(stored)?;
+                    }
                 }
                 if let Some(cursor) = cursor {
                     conn.cursor = conn.cursor.max(cursor);
