@@ -510,8 +510,9 @@ enum Merged {
 enum Base {
     /// Nothing, as far as the directory knows.
     Unknown,
-    /// These bytes (or the record as the batch being written leaves it).
-    Known(Box<Record>),
+    /// These bytes (or the record as the batch being written leaves it); when read from
+    /// storage, what was read (see `RecordBytes::shape`) if it is due for compaction.
+    Known(Box<Record>, Option<(usize, usize)>),
     /// Something that cannot be read.
     Unreadable(String),
 }
@@ -591,7 +592,7 @@ impl Workspace {
                 // A record seen earlier in this batch: merge onto what that left.
                 let base =
                     match canonical_id(&payload.record).and_then(|id| merged_records.get(&id)) {
-                        Some(record) => Base::Known(Box::new(record.clone())),
+                        Some(record) => Base::Known(Box::new(record.clone()), None),
                         None => base,
                     };
                 match self.merge_remote(payload, base, &author) {
@@ -739,7 +740,7 @@ impl Workspace {
                     .get(&id)
                     .or_else(|| in_flight.as_ref().and_then(|batch| batch.records.get(&id)));
                 if let Some(record) = pending {
-                    bases.push(Some(Base::Known(Box::new(record.clone()))));
+                    bases.push(Some(Base::Known(Box::new(record.clone()), None)));
                 } else if directory.get(&id).is_some() || open.contains_key(&id) {
                     bases.push(None);
                     to_read.push((i, id));
@@ -757,8 +758,9 @@ impl Workspace {
                     Ok(None) => Base::Unknown,
                     Ok(Some(bytes)) => {
                         let chunks: Vec<&[u8]> = bytes.changes.iter().map(Vec::as_slice).collect();
+                        let due = Store::needs_compaction(&bytes).then(|| bytes.shape());
                         match Record::load(id.clone(), &bytes.snapshot, &chunks, author) {
-                            Ok(record) => Base::Known(Box::new(record)),
+                            Ok(record) => Base::Known(Box::new(record), due),
                             Err(e) => Base::Unreadable(e.to_string()),
                         }
                     }
@@ -799,12 +801,22 @@ impl Workspace {
                     "what this device holds for it is unreadable: {reason}"
                 ));
             }
-            Base::Known(mut record) => {
+            Base::Known(mut record, compaction) => {
                 let before = record.heads();
                 record.apply(&whole).map_err(|e| e.to_string())?;
                 let changed = record.heads() != before;
-                // Appending what came is enough: loading skips changes it already has.
-                (*record, changed, Append::Merge(whole.clone()))
+                // Appending what came is enough: loading skips changes it already has. A
+                // record with many chunks (one per teammate's edit) is compacted instead,
+                // unless something was written to it since it was read.
+                let append = match compaction {
+                    Some(seen) if changed => Append::Compact {
+                        snapshot: record.save(),
+                        chunk: whole.clone(),
+                        seen,
+                    },
+                    _ => Append::Merge(whole.clone()),
+                };
+                (*record, changed, append)
             }
             Base::Unknown => {
                 let mut record =

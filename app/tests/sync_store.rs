@@ -548,6 +548,120 @@ async fn a_batch_is_merged_while_the_previous_one_is_written() {
 }
 
 #[wasm_bindgen_test]
+async fn a_record_only_teammates_edit_is_compacted_without_losing_a_later_write() {
+    let name = db_name("compact");
+    let owner = reactive_owner();
+    // Stored as a snapshot and many chunks (a teammate's edits, one chunk each).
+    let mut ada = person("them", "Ada");
+    let id = ada.id().clone();
+    let store = Store::open(&name).await.unwrap();
+    store
+        .write_remote(&[remote_write(&mut ada)], Some(1))
+        .await
+        .unwrap();
+    for i in 0..40 {
+        ada.edit(10 + i, |e| e.set(Field::Title, &format!("Title {i}")))
+            .unwrap();
+        store
+            .write_remote(
+                &[RecordWrite {
+                    append: Append::Merge(ada.save_incremental()),
+                    ..remote_write(&mut ada.clone())
+                }],
+                Some(2 + i as u64),
+            )
+            .await
+            .unwrap();
+    }
+    let before = store.record(id.as_str()).await.unwrap().unwrap();
+    assert_eq!(before.changes.len(), 40);
+    assert!(Store::needs_compaction(&before));
+
+    // Compact only if nothing was written since the read: here something was.
+    let mut merged = stored(before.clone());
+    let late = merged
+        .edit(99, |e| e.set(Field::City, "London"))
+        .unwrap()
+        .unwrap();
+    store
+        .write(RecordWrite {
+            id: id.to_string(),
+            kind: "person".into(),
+            append: Append::Changes(late),
+            summary: merged.summary().encode(),
+            outbox: Some(vec![1]),
+        })
+        .await
+        .unwrap();
+    let mut theirs = stored(before.clone());
+    let remote = theirs
+        .edit(100, |e| e.set(Field::Region, "Surrey"))
+        .unwrap()
+        .unwrap();
+    theirs.apply(&merged.save()).unwrap();
+    store
+        .write_remote(
+            &[RecordWrite {
+                id: id.to_string(),
+                kind: "person".into(),
+                append: Append::Compact {
+                    snapshot: theirs.save(),
+                    chunk: remote.clone(),
+                    seen: before.shape(),
+                },
+                summary: theirs.summary().encode(),
+                outbox: None,
+            }],
+            Some(60),
+        )
+        .await
+        .unwrap();
+    let after = store.record(id.as_str()).await.unwrap().unwrap();
+    assert_eq!(after.changes.len(), 42, "appended, not replaced");
+    let kept = stored(after);
+    assert_eq!(kept.text(Field::City).as_deref(), Some("London"));
+    assert_eq!(kept.text(Field::Region).as_deref(), Some("Surrey"));
+    drop(store);
+
+    // Through the workspace: the next teammate edit compacts the stored record.
+    let ws = open_workspace(&name).await;
+    let mut theirs = elsewhere(&mut kept.clone());
+    let change = theirs
+        .edit(200, |e| e.set(Field::Country, "UK"))
+        .unwrap()
+        .unwrap();
+    ws.apply_remote(
+        vec![RecordPayload {
+            record: id.to_string(),
+            snapshot: None,
+            changes: vec![change],
+        }],
+        Some(61),
+    )
+    .await
+    .unwrap();
+    let store = Store::open(&name).await.unwrap();
+    let compacted = store.record(id.as_str()).await.unwrap().unwrap();
+    assert!(
+        compacted.changes.is_empty(),
+        "{} chunks",
+        compacted.changes.len()
+    );
+    let kept = stored(compacted);
+    assert_eq!(kept.text(Field::Title).as_deref(), Some("Title 39"));
+    assert_eq!(kept.text(Field::City).as_deref(), Some("London"));
+    assert_eq!(kept.text(Field::Country).as_deref(), Some("UK"));
+    assert_eq!(
+        store.outbox().await.unwrap().items.len(),
+        1,
+        "the local edit still waits"
+    );
+    drop(store);
+    drop(owner);
+    Store::delete_database(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn a_viewer_cannot_create_or_edit() {
     let name = db_name("viewer");
     let owner = reactive_owner();

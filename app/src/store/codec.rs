@@ -80,6 +80,15 @@ impl Fields {
         Ok(())
     }
 
+    /// (change chunks, snapshot bytes) of a stored record value: enough to tell whether it
+    /// changed since it was read.
+    pub(crate) fn record_shape(&self, stored: &JsValue) -> Result<(usize, usize), String> {
+        let obj = self.checked(stored)?;
+        let snapshot = self.bytes_field(&obj, &self.snapshot, "snapshot")?;
+        let changes = self.changes_field(&obj)?;
+        Ok((changes.length() as usize, snapshot.length() as usize))
+    }
+
     pub(crate) fn decode_record(&self, id: String, value: &JsValue) -> Result<RecordBytes, String> {
         let obj = self.checked(value)?;
         let kind = self.string_field(&obj, &self.kind, "kind")?;

@@ -41,6 +41,13 @@ pub struct RecordBytes {
     pub changes: Vec<Vec<u8>>,
 }
 
+impl RecordBytes {
+    /// (change chunks, snapshot bytes): what [`Append::Compact`] checks is unchanged.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.changes.len(), self.snapshot.len())
+    }
+}
+
 /// A record's encoded summary: what lists and search need without loading the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SummaryBytes {
@@ -68,6 +75,15 @@ pub enum Append {
     /// chunk after what is stored. Decided inside the transaction, so it never replaces
     /// anything written meanwhile (a local edit, another tab).
     Merge(Vec<u8>),
+    /// Bytes from the relay for a record whose stored chunks should be compacted: replaces
+    /// what is stored with `snapshot` only if it is still exactly what was read (`seen`, see
+    /// [`RecordBytes::shape`]), else appends `chunk` like [`Append::Merge`]. So a compaction
+    /// never drops a chunk written since the read (a local edit, another tab).
+    Compact {
+        snapshot: Vec<u8>,
+        chunk: Vec<u8>,
+        seen: (usize, usize),
+    },
     /// The snapshot of a record believed new: nothing is read first, and if the record exists
     /// after all the whole transaction fails (`ConstraintError`, see
     /// [`StoreError::is_already_stored`]) rather than replace it.
@@ -257,7 +273,7 @@ impl Store {
             for w in writes {
                 reads.push(match w.append {
                     Append::Snapshot(_) | Append::Create(_) => None,
-                    Append::Changes(_) | Append::Merge(_) => {
+                    Append::Changes(_) | Append::Merge(_) | Append::Compact { .. } => {
                         Some(records.get::<JsValue, _, _>(w.id.as_str()).primitive()?)
                     }
                 });
@@ -285,14 +301,28 @@ impl Store {
                             w.id
                         )));
                     }
-                    Append::Changes(chunk) | Append::Merge(chunk) => {
+                    Append::Changes(chunk)
+                    | Append::Merge(chunk)
+                    | Append::Compact { chunk, .. } => {
                         let fetched: Option<JsValue> = match read {
                             Some(read) => read.await?,
                             None => None,
                         };
                         let stored = written.get(w.id.as_str()).cloned().or(fetched);
+                        // A compaction only replaces exactly what was read.
+                        let compacted = match (&w.append, &stored) {
+                            (Append::Compact { snapshot, seen, .. }, Some(stored))
+                                if f.record_shape(stored).is_ok_and(|shape| shape == *seen) =>
+                            {
+                                Some(snapshot)
+                            }
+                            _ => None,
+                        };
                         match stored {
-                            None if matches!(w.append, Append::Merge(_)) => {
+                            _ if compacted.is_some() => f
+                                .record(&w.kind, compacted.map_or(&[][..], Vec::as_slice), &[])
+                                .into(),
+                            None if !matches!(w.append, Append::Changes(_)) => {
                                 f.record(&w.kind, chunk, &[]).into()
                             }
                             None => f.record(&w.kind, &[], std::slice::from_ref(chunk)).into(),
