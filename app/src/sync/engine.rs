@@ -718,6 +718,11 @@ impl Engine {
             if let Some(ws) = self.workspace {
                 ws.writable.set(false);
             }
+            self.report(format!(
+                "Your role in this workspace no longer lets you change records ({message}). \
+                 What you changed on this device ({}) is kept here but cannot be sent.",
+                super::status::changes_text(self.pending.get_untracked())
+            ));
             return Ok(());
         }
         if let Refused::Dropped(unit) = conn.queue.refused(&batch) {
