@@ -66,10 +66,20 @@ pub fn Shell(children: Children) -> impl IntoView {
         <div class="shell">
             <a class="skip-link" href="#main">"Skip to content"</a>
             <header class="shell__bar">
-                <A href="/" attr:class="brand" attr:aria-label="Kith home">
-                    {Icon::Logo.view()}
-                    <span class="brand__name">"Kith"</span>
-                </A>
+                <div class="shell__brand">
+                    <A href="/" attr:class="brand" attr:aria-label="Kith home">
+                        {Icon::Logo.view()}
+                        <span class="brand__name">"Kith"</span>
+                    </A>
+                    <A
+                        href="/workspaces"
+                        attr:class="shell__workspace"
+                        attr:data-testid="shell-workspace"
+                        attr:title="Workspace: switch or create one"
+                    >
+                        {crate::session::active_workspace().name().to_owned()}
+                    </A>
+                </div>
                 <div class="shell__status">
                     <SaveIndicator/>
                     <ConnectionIndicator/>
@@ -143,7 +153,40 @@ pub fn ConnectionIndicator() -> impl IntoView {
             <span class="sync-detail" data-testid="sync-status" title=move || shown.read().3.clone()>
                 {move || shown.read().2.clone()}
             </span>
+            <SyncAction/>
         </div>
+    }
+}
+
+/// What the user can do about a stopped sync: sign in again (back to this page afterwards;
+/// every local change waits meanwhile), or pick another workspace after losing access.
+#[component]
+fn SyncAction() -> impl IntoView {
+    let status = use_context::<SyncEngine>().map(|e| e.status());
+    let location = leptos_router::hooks::use_location();
+    move || {
+        match status.map(|s| s.get()) {
+        Some(SyncStatus::SignInAgain { .. }) => {
+            let next = js_sys::encode_uri_component(&location.pathname.get());
+            Some(
+                view! {
+                    <A href=format!("/signin?next={next}") attr:class="sync-action" attr:data-testid="sync-sign-in">
+                        "Sign in"
+                    </A>
+                }
+                .into_any(),
+            )
+        }
+        Some(SyncStatus::NoAccess) => Some(
+            view! {
+                <A href="/workspaces" attr:class="sync-action" attr:data-testid="sync-choose-workspace">
+                    "Choose a workspace"
+                </A>
+            }
+            .into_any(),
+        ),
+        _ => None,
+    }
     }
 }
 

@@ -115,7 +115,10 @@ impl Browser {
         session: &Session,
         workspace: &WorkspaceInfo,
     ) -> Result<()> {
-        self.goto(&format!("{relay}/settings")).await?;
+        // A page of the same origin that is not the app: leaving the app while it is still
+        // opening IndexedDB can leave the next page's IndexedDB open hanging (seen in Chromium
+        // on a fresh profile), and the app is not what this sets up.
+        self.goto(&format!("{relay}/healthz")).await?;
         let account = json!({
             "token": session.token,
             "expires_at": session.expires_at,

@@ -261,3 +261,71 @@ async fn two_relay_nodes_on_one_postgres_converge() -> Result<()> {
     let b = node_b.shutdown().await;
     result.and(a).and(b)
 }
+
+/// Ana's session ends (signed out elsewhere; an expired token looks the same to the relay).
+/// Her edits stay on her device, marked as waiting; once she signs in again they reach Ben.
+#[tokio::test(flavor = "multi_thread")]
+async fn edits_wait_for_sign_in_when_the_session_ends() -> Result<()> {
+    let relay = TestRelay::start().await?;
+    let url = relay.url();
+    let team = team(&url).await?;
+    let ana = Browser::launch().await?;
+    let ben = Browser::launch().await?;
+    let result = async {
+        ana.open_relay_workspace(&url, &team.ana, &team.workspace)
+            .await?;
+        ben.open_relay_workspace(&url, &team.ben, &team.ben_workspace)
+            .await?;
+        create_person(&ana, "Hedy Lamarr", "hedy@example.com").await?;
+        open_person(&ben, "Hedy Lamarr").await?;
+
+        let (status, _) = kith_e2e::api::call(
+            &url,
+            "POST",
+            "/api/auth/signout",
+            Some(&team.ana.token),
+            None::<&()>,
+        )
+        .await?;
+        ensure!(status == 204, "sign-out answered {status}");
+        ana.wait_for_text(&tid("connection-status"), "Sign in again", SYNC_TIMEOUT)
+            .await?;
+        ana.fill(&tid("field-title"), "Inventor").await?;
+        wait_until_saved(&ana).await?;
+        ana.wait_for_text(
+            &tid("sync-status"),
+            "Sign in again to send 1 change",
+            DEFAULT_TIMEOUT,
+        )
+        .await?;
+        ensure!(
+            ben.value_of(&tid("field-title")).await?.is_empty(),
+            "nothing reached Ben without a session"
+        );
+
+        ana.click(&tid("sync-sign-in")).await?;
+        ana.wait_for(&tid("page-signin"), DEFAULT_TIMEOUT).await?;
+        ensure!(
+            ana.value_of(&tid("signin-email")).await? == "ana@example.com",
+            "the email is filled in"
+        );
+        ana.type_text(&tid("signin-password"), kith_e2e::api::PASSWORD)
+            .await?;
+        ana.click(&tid("signin-submit")).await?;
+        ana.wait_for_text(&tid("record-title"), "Hedy Lamarr", DEFAULT_TIMEOUT)
+            .await
+            .context("back on the record after signing in")?;
+        ensure!(
+            ana.value_of(&tid("field-title")).await? == "Inventor",
+            "her edit is still there"
+        );
+        wait_for_value(&ben, &tid("field-title"), "Inventor")
+            .await
+            .context("the waiting edit reaches Ben after sign-in")
+    }
+    .await;
+    let result = ana.finish("session_ends (Ana)", result).await;
+    let result = ben.finish("session_ends (Ben)", result).await;
+    let stopped = relay.shutdown().await;
+    result.and(stopped)
+}

@@ -26,7 +26,7 @@ use super::status::SyncStatus;
 use super::tasks::{StepClock, next_tick};
 use crate::relay_link::LinkState;
 use crate::session::AccountState;
-use crate::store::{RecordBytes, Store};
+use crate::store::{CURSOR_KEY, RecordBytes, Store};
 use crate::workspace::Workspace;
 
 const CLIENT_NAME: &str = concat!("kith-app/", env!("CARGO_PKG_VERSION"));
@@ -442,6 +442,9 @@ impl Engine {
                 if let Some(ws) = self.workspace {
                     ws.writable.set(role.can_write());
                 }
+                if head < conn.cursor {
+                    self.relay_log_behind(conn).await;
+                }
                 if head <= conn.cursor {
                     conn.caught_up = true;
                     self.last_synced.set(Some(js_sys::Date::now()));
@@ -510,6 +513,26 @@ impl Engine {
             socket.close(CloseCode::Malformed.code(), "unreadable frame");
         }
         End::Lost(why.to_owned())
+    }
+
+    /// The relay's log ends before this device's cursor: it was restored from a backup (or
+    /// is another database). It sends everything again from the start; this device starts its
+    /// cursor over and uploads every record it holds, since what the relay lost may only be
+    /// here. Acked changes the relay lost thus come back.
+    async fn relay_log_behind(&self, conn: &mut Conn) {
+        let (Some(store), Target::Relay { workspace }) = (self.store(), &self.target) else {
+            return;
+        };
+        let plan = UploadPlan {
+            workspace: workspace.clone(),
+            outbox_upto: store.outbox_last_seq().await.unwrap_or(0),
+            after: None,
+        };
+        if let Ok(json) = serde_json::to_string(&plan) {
+            let _ = store.meta_set(UPLOAD_KEY, &json).await;
+        }
+        let _ = store.meta_set(CURSOR_KEY, "0").await;
+        conn.cursor = 0;
     }
 
     async fn upload_plan(&self) -> Option<UploadPlan> {

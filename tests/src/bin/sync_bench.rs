@@ -162,7 +162,9 @@ async fn run(relay: &TestRelay, records: usize) -> Result<()> {
                     break;
                 }
             }
-            ServerMessage::Joined { .. } | ServerMessage::Presence { .. } => {}
+            ServerMessage::Welcome { .. }
+            | ServerMessage::Joined { .. }
+            | ServerMessage::Presence { .. } => {}
             other => bail!("unexpected frame while bootstrapping: {other:?}"),
         }
     }
