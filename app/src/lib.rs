@@ -10,8 +10,8 @@ mod records;
 pub mod relay_link;
 pub mod session;
 mod shell;
-pub mod sync;
 pub mod store;
+pub mod sync;
 mod toasts;
 pub mod workspace;
 
