@@ -163,6 +163,17 @@ async fn walk_team(relay: &mut TestRelay, team: &Team, ana: &Browser, ben: &Brow
     // Live: Ana creates a person; Ben's open list shows it without a reload.
     create_person(ana, "Grace Hopper", "grace@navy.mil").await?;
     open_person(ben, "Grace Hopper").await?;
+    // Presence: Ana sees that Ben is looking at the same person.
+    ana.wait_for_js(
+        "Ben's avatar on Ana's record page",
+        &format!(
+            "const a = document.querySelector('[data-testid=presence-avatar][data-user=\"{}\"]');\
+             return !!a && a.getAttribute('aria-label') === 'Ben Okafor is viewing';",
+            team.ben.user.id
+        ),
+        SYNC_TIMEOUT,
+    )
+    .await?;
     ana.fill(&tid("field-title"), "Rear Admiral").await?;
     wait_for_value(ben, &tid("field-title"), "Rear Admiral")
         .await
@@ -208,6 +219,9 @@ async fn walk_team(relay: &mut TestRelay, team: &Team, ana: &Browser, ben: &Brow
         seen_by_ana == ["CEO", "CTO"] && seen_by_ben == seen_by_ana,
         "both values offered: Ana {seen_by_ana:?}, Ben {seen_by_ben:?}"
     );
+    ana.screenshot("team_sync-conflict-desktop").await?;
+    ben.set_viewport(390, 844).await?;
+    ben.screenshot("team_sync-conflict-phone").await?;
     let shown = ana.value_of(&tid("field-title")).await?;
     wait_for_value(ben, &tid("field-title"), &shown)
         .await
