@@ -50,14 +50,9 @@ pub enum SummaryError {
 
 impl Summary {
     pub fn of(record: &Record) -> Self {
-        let text = |field| record.text(field).unwrap_or_default();
-        let values = |channel| {
-            record
-                .channel(channel)
-                .into_iter()
-                .map(|e| e.value)
-                .collect()
-        };
+        let root = record.root();
+        let text = |field| root.text(field).unwrap_or_default();
+        let values = |channel| root.channel(channel).into_iter().map(|e| e.value).collect();
         Self {
             id: record.id().clone(),
             kind: record.kind(),
@@ -65,18 +60,18 @@ impl Summary {
             emails: values(Channel::Email),
             phones: values(Channel::Phone),
             title: text(Field::Title),
-            company_id: record.company_id(),
+            company_id: root.company_id(),
             domain: text(Field::Domain),
             industry: text(Field::Industry),
             city: text(Field::City),
             country: text(Field::Country),
-            tags: record.tags(),
+            tags: root.tags(),
             owner: text(Field::Owner),
-            stage: record.stage(),
-            created_at: record.created_at(),
-            updated_at: record.updated_at(),
-            deleted: record.is_deleted(),
-            conflicts: record.conflicted_fields(),
+            stage: root.stage(),
+            created_at: root.created_at(),
+            updated_at: root.updated_at(),
+            deleted: root.is_deleted(),
+            conflicts: root.conflicted_fields(),
         }
     }
 
@@ -133,6 +128,74 @@ mod tests {
         assert_eq!(s.stage, Some(LifecycleStage::Customer));
         assert_eq!((s.created_at, s.updated_at), (1_000, 2_000));
         assert_eq!(Summary::decode(&s.encode()), Ok(s));
+    }
+
+    /// What a summary held when each field was looked up on its own.
+    fn field_by_field(record: &Record) -> Summary {
+        let text = |field| record.text(field).unwrap_or_default();
+        let values = |channel| {
+            record
+                .channel(channel)
+                .into_iter()
+                .map(|e| e.value)
+                .collect()
+        };
+        Summary {
+            id: record.id().clone(),
+            kind: record.kind(),
+            name: text(Field::Name),
+            emails: values(Channel::Email),
+            phones: values(Channel::Phone),
+            title: text(Field::Title),
+            company_id: record.company_id(),
+            domain: text(Field::Domain),
+            industry: text(Field::Industry),
+            city: text(Field::City),
+            country: text(Field::Country),
+            tags: record.tags(),
+            owner: text(Field::Owner),
+            stage: record.stage(),
+            created_at: record.created_at(),
+            updated_at: record.updated_at(),
+            deleted: record.is_deleted(),
+            conflicts: record.conflicted_fields(),
+        }
+    }
+
+    #[test]
+    fn one_pass_over_the_root_reads_what_lookups_per_field_read() {
+        let mut a = person();
+        assert_eq!(a.summary(), field_by_field(&a));
+        let mut b = Record::load(a.id().clone(), &a.save(), &[], &UserId("u2".into())).unwrap();
+        let from_a = a
+            .edit(3_000, |e| {
+                e.set(Field::Title, "CEO")?;
+                e.set(Field::City, "Paris")?;
+                e.set(Field::CompanyId, &RecordId::new().to_string())?;
+                e.add_channel(Channel::Phone, "+44 20 7946 0000", "")?;
+                e.remove_tag("vip")
+            })
+            .unwrap()
+            .unwrap();
+        let from_b = b
+            .edit(3_001, |e| {
+                e.set(Field::Title, "CTO")?;
+                e.set(Field::City, "")?;
+                e.set(Field::Owner, "u2")?;
+                e.add_channel(Channel::Email, "ada@example.org", "home")?;
+                e.set_stage(LifecycleStage::Lead)
+            })
+            .unwrap()
+            .unwrap();
+        a.apply(&from_b).unwrap();
+        b.apply(&from_a).unwrap();
+        for r in [&mut a, &mut b] {
+            let summary = r.summary();
+            assert_eq!(summary, field_by_field(r));
+            assert!(summary.conflicts.contains(&Field::Title));
+            r.edit(4_000, |e| e.delete()).unwrap();
+            assert_eq!(r.summary(), field_by_field(r));
+        }
     }
 
     #[test]

@@ -186,11 +186,20 @@ impl Record {
             return Vec::new();
         };
         let primary = self.scalar_text(&ROOT, channel.primary_key());
+        self.channel_entries(&map, primary)
+    }
+
+    /// The entries of channel map `map`, `primary` (an entry id) first.
+    fn channel_entries(
+        &self,
+        map: &automerge::ObjId,
+        primary: Option<String>,
+    ) -> Vec<ChannelEntry> {
         let mut entries: Vec<ChannelEntry> = self
             .doc
-            .keys(&map)
+            .keys(map)
             .filter_map(|id| {
-                let entry = match self.doc.get(&map, id.as_str()).ok()?? {
+                let entry = match self.doc.get(map, id.as_str()).ok()?? {
                     (Value::Object(ObjType::Map), obj) => obj,
                     _ => return None,
                 };
@@ -307,6 +316,25 @@ impl Record {
         Summary::of(self)
     }
 
+    /// The root's entries, read in one pass: deriving a summary from them costs about what a
+    /// single lookup per field would (a summary reads some thirty).
+    pub(crate) fn root(&self) -> Root<'_> {
+        let entries = self
+            .doc
+            .map_range(ROOT, ..)
+            .map(|item| RootEntry {
+                id: matches!(item.value, automerge::ValueRef::Object(_)).then(|| item.id()),
+                key: item.key.into_owned(),
+                value: item.value.into_value(),
+                conflict: item.conflict,
+            })
+            .collect();
+        Root {
+            record: self,
+            entries,
+        }
+    }
+
     fn object(&self, key: &str) -> Option<automerge::ObjId> {
         match self.doc.get(ROOT, key).ok()?? {
             (Value::Object(_), id) => Some(id),
@@ -327,6 +355,108 @@ impl Record {
             },
             _ => 0,
         }
+    }
+}
+
+struct RootEntry {
+    key: String,
+    /// The winning value.
+    value: Value<'static>,
+    /// Set for an object: its id.
+    id: Option<automerge::ObjId>,
+    /// More than one value is current.
+    conflict: bool,
+}
+
+/// A record's root read in one pass ([`Record::root`]); each accessor answers what the
+/// [`Record`] method of the same name would.
+pub(crate) struct Root<'a> {
+    record: &'a Record,
+    /// In key order.
+    entries: Vec<RootEntry>,
+}
+
+impl Root<'_> {
+    fn get(&self, key: &str) -> Option<&RootEntry> {
+        self.entries
+            .binary_search_by(|e| e.key.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.entries[i])
+            .or_else(|| self.entries.iter().find(|e| e.key == key))
+    }
+
+    fn scalar_text(&self, key: &str) -> Option<String> {
+        scalar_to_text(&self.get(key)?.value).filter(|t| !t.is_empty())
+    }
+
+    fn object(&self, key: &str) -> Option<&automerge::ObjId> {
+        self.get(key)?.id.as_ref()
+    }
+
+    pub fn text(&self, field: Field) -> Option<String> {
+        self.scalar_text(field.key())
+    }
+
+    pub fn stage(&self) -> Option<LifecycleStage> {
+        self.text(Field::Stage)
+            .as_deref()
+            .and_then(LifecycleStage::parse)
+    }
+
+    pub fn company_id(&self) -> Option<RecordId> {
+        self.text(Field::CompanyId)
+            .and_then(|t| RecordId::parse(&t).ok())
+    }
+
+    pub fn tags(&self) -> Vec<String> {
+        let Some(tags) = self.object(TAGS) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = self.record.doc.keys(tags).collect();
+        out.sort_by_key(|t| t.to_lowercase());
+        out
+    }
+
+    pub fn channel(&self, channel: Channel) -> Vec<ChannelEntry> {
+        let Some(map) = self.object(channel.key()) else {
+            return Vec::new();
+        };
+        self.record
+            .channel_entries(map, self.scalar_text(channel.primary_key()))
+    }
+
+    fn timestamp(&self, key: &str) -> i64 {
+        match self.get(key).map(|e| &e.value) {
+            Some(Value::Scalar(s)) => match s.as_ref() {
+                ScalarValue::Timestamp(t) | ScalarValue::Int(t) => *t,
+                _ => 0,
+            },
+            _ => 0,
+        }
+    }
+
+    pub fn created_at(&self) -> i64 {
+        self.timestamp(CREATED_AT)
+    }
+
+    pub fn updated_at(&self) -> i64 {
+        self.timestamp(UPDATED_AT)
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        matches!(self.get(DELETED).map(|e| &e.value), Some(Value::Scalar(s)) if matches!(s.as_ref(), ScalarValue::Boolean(true)))
+    }
+
+    /// Only a field the pass saw with concurrent values is looked at again.
+    pub fn conflicted_fields(&self) -> Vec<Field> {
+        Field::ALL
+            .into_iter()
+            .filter(|f| {
+                f.applies_to(self.record.kind)
+                    && self.get(f.key()).is_some_and(|e| e.conflict)
+                    && self.record.candidates(*f).len() > 1
+            })
+            .collect()
     }
 }
 
