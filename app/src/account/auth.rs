@@ -59,16 +59,17 @@ pub fn SignIn() -> impl IntoView {
                 email: typed_email,
                 password: typed_password,
             };
-            match api::sign_in(&body).await {
-                Ok(session) => {
-                    let to = signed_in_now(account, session, next).await;
-                    busy.set(false);
-                    navigate(&to, Default::default());
-                }
-                Err(failure) => {
-                    busy.set(false);
-                    show_failure(failure, error, offline);
-                }
+            let to = after_auth(
+                api::sign_in(&body).await,
+                account,
+                next,
+                busy,
+                error,
+                offline,
+            )
+            .await;
+            if let Some(to) = to {
+                navigate(&to, Default::default());
             }
         });
     };
@@ -165,16 +166,17 @@ pub fn SignUp() -> impl IntoView {
                 password: typed_password,
                 name: typed_name,
             };
-            match api::sign_up(&body).await {
-                Ok(session) => {
-                    let to = signed_in_now(account, session, next).await;
-                    busy.set(false);
-                    navigate(&to, Default::default());
-                }
-                Err(failure) => {
-                    busy.set(false);
-                    show_failure(failure, error, offline);
-                }
+            let to = after_auth(
+                api::sign_up(&body).await,
+                account,
+                next,
+                busy,
+                error,
+                offline,
+            )
+            .await;
+            if let Some(to) = to {
+                navigate(&to, Default::default());
             }
         });
     };
@@ -217,6 +219,27 @@ pub fn SignUp() -> impl IntoView {
 }
 
 /// Shows why a sign-in or sign-up failed: offline gets its notice, anything else its message.
+/// Where to go after a sign-in or sign-up answered: the session is stored and the page to
+/// return to given, or the failure is shown (offline notice or error) and `None` returned.
+async fn after_auth(
+    result: Result<Session, Failure>,
+    account: AccountState,
+    next: Option<String>,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<Problem>>,
+    offline: RwSignal<bool>,
+) -> Option<String> {
+    let to = match result {
+        Ok(session) => Some(signed_in_now(account, session, next).await),
+        Err(failure) => {
+            show_failure(failure, error, offline);
+            None
+        }
+    };
+    busy.set(false);
+    to
+}
+
 fn show_failure(failure: Failure, error: RwSignal<Option<Problem>>, offline: RwSignal<bool>) {
     offline.set(failure.is_offline());
     error.set((!failure.is_offline()).then(|| failure.into()));

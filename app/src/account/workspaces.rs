@@ -189,16 +189,12 @@ fn CreateWorkspace() -> impl IntoView {
         problem.set(None);
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match api::create_workspace(&a.token, &typed).await {
-                Ok(info) => {
-                    cache::remember_workspace(&a.user.id, &info);
-                    open_workspace(&relay(&info));
-                }
-                Err(failure) => {
-                    busy.set(false);
-                    problem.set(Some(failure.into()));
-                }
-            }
+            open_or_report(
+                &a.user.id,
+                api::create_workspace(&a.token, &typed).await,
+                busy,
+                problem,
+            );
         });
     };
     view! {
@@ -350,16 +346,12 @@ fn InviteCard(invite: InvitePreview, token: String, here: String) -> impl IntoVi
         problem.set(None);
         let token = token.clone();
         leptos::task::spawn_local(async move {
-            match api::accept_invite(&a.token, &token).await {
-                Ok(info) => {
-                    cache::remember_workspace(&a.user.id, &info);
-                    open_workspace(&relay(&info));
-                }
-                Err(failure) => {
-                    busy.set(false);
-                    problem.set(Some(failure.into()));
-                }
-            }
+            open_or_report(
+                &a.user.id,
+                api::accept_invite(&a.token, &token).await,
+                busy,
+                problem,
+            );
         });
     };
     view! {
@@ -397,5 +389,25 @@ fn InviteCard(invite: InvitePreview, token: String, here: String) -> impl IntoVi
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// Opens a workspace the relay just created or let this user join (remembered for the
+/// picker), or shows why it could not.
+fn open_or_report(
+    user_id: &str,
+    result: Result<WorkspaceInfo, Failure>,
+    busy: RwSignal<bool>,
+    problem: RwSignal<Option<Problem>>,
+) {
+    match result {
+        Ok(info) => {
+            cache::remember_workspace(user_id, &info);
+            open_workspace(&relay(&info));
+        }
+        Err(failure) => {
+            busy.set(false);
+            problem.set(Some(failure.into()));
+        }
     }
 }
