@@ -11,7 +11,7 @@ use crate::record::{Channel, Field, LifecycleStage, Record, RecordKind};
 use crate::versioned::{self, VersionedError};
 
 /// Version of the summary encoding; bump on any change to [`Summary`].
-pub const SUMMARY_VERSION: u8 = 1;
+pub const SUMMARY_VERSION: u8 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
@@ -36,6 +36,30 @@ pub struct Summary {
     pub deleted: bool,
     /// Fields holding concurrent values the user has not resolved.
     pub conflicts: Vec<Field>,
+    /// Records this one links to (a deal's people, an activity's participants, …).
+    pub links: Vec<RecordId>,
+    /// Lead qualification score 0–100; `None` while nothing is answered.
+    pub score: Option<u8>,
+    /// Deal, task, activity: stored status name (`open`, `won`, `done`, …).
+    pub status: String,
+    /// Deal.
+    pub pipeline_id: Option<RecordId>,
+    pub deal_stage: String,
+    /// Minor units.
+    pub amount: Option<i64>,
+    pub currency: String,
+    pub probability: Option<u8>,
+    /// `YYYY-MM-DD`.
+    pub close_date: String,
+    pub lost_reason: String,
+    /// Task: due time; activity: when it happened (ms since the epoch).
+    pub due_at: Option<i64>,
+    pub priority: String,
+    pub activity_type: String,
+    /// Pipeline: stages JSON. View: spec JSON.
+    pub config: String,
+    /// View: shared or private.
+    pub visibility: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,6 +96,29 @@ impl Summary {
             updated_at: root.updated_at(),
             deleted: root.is_deleted(),
             conflicts: root.conflicted_fields(),
+            links: root.links().into_iter().map(|l| l.id).collect(),
+            score: root.score(),
+            status: text(Field::Status),
+            pipeline_id: root
+                .text(Field::PipelineId)
+                .and_then(|t| RecordId::parse(&t).ok()),
+            deal_stage: text(Field::DealStage),
+            amount: root.text(Field::Amount).and_then(|t| t.parse().ok()),
+            currency: text(Field::Currency),
+            probability: root.text(Field::Probability).and_then(|t| t.parse().ok()),
+            close_date: text(Field::CloseDate),
+            lost_reason: text(Field::LostReason),
+            due_at: root
+                .text(Field::DueAt)
+                .or_else(|| root.text(Field::OccurredAt))
+                .and_then(|t| t.parse().ok()),
+            priority: text(Field::Priority),
+            activity_type: text(Field::ActivityType),
+            config: root
+                .text(Field::Stages)
+                .or_else(|| root.text(Field::Spec))
+                .unwrap_or_default(),
+            visibility: text(Field::Visibility),
         }
     }
 
@@ -159,6 +206,29 @@ mod tests {
             updated_at: record.updated_at(),
             deleted: record.is_deleted(),
             conflicts: record.conflicted_fields(),
+            links: record.links().into_iter().map(|l| l.id).collect(),
+            score: record.score(),
+            status: text(Field::Status),
+            pipeline_id: record
+                .text(Field::PipelineId)
+                .and_then(|t| RecordId::parse(&t).ok()),
+            deal_stage: text(Field::DealStage),
+            amount: record.text(Field::Amount).and_then(|t| t.parse().ok()),
+            currency: text(Field::Currency),
+            probability: record.text(Field::Probability).and_then(|t| t.parse().ok()),
+            close_date: text(Field::CloseDate),
+            lost_reason: text(Field::LostReason),
+            due_at: record
+                .text(Field::DueAt)
+                .or_else(|| record.text(Field::OccurredAt))
+                .and_then(|t| t.parse().ok()),
+            priority: text(Field::Priority),
+            activity_type: text(Field::ActivityType),
+            config: record
+                .text(Field::Stages)
+                .or_else(|| record.text(Field::Spec))
+                .unwrap_or_default(),
+            visibility: text(Field::Visibility),
         }
     }
 

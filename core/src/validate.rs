@@ -129,6 +129,34 @@ fn host(text: &str) -> Result<String, ()> {
     Ok(lower)
 }
 
+/// A calendar date typed as `YYYY-MM-DD` (what a date input gives); returns it unchanged.
+pub fn date(input: &str) -> Result<String, Invalid> {
+    let text = input.trim();
+    let bad = || invalid(format!("“{text}” is not a date like 2026-03-31"));
+    let mut parts = text.splitn(3, '-');
+    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return Err(bad());
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
+        return Err(bad());
+    };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if d == 0 || d > days {
+        return Err(bad());
+    }
+    Ok(text.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +182,17 @@ mod tests {
             assert!(!err.message.is_empty(), "{bad}");
         }
         assert!(email("ada").unwrap_err().message.contains("@"));
+        assert_eq!(date("2028-02-29").unwrap(), "2028-02-29");
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "26-01-01",
+            "2026-1-1",
+            "",
+            "2026-04-31",
+        ] {
+            assert!(date(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

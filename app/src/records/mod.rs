@@ -20,6 +20,8 @@ pub fn section_path(kind: RecordKind) -> &'static str {
         RecordKind::Deal => "/deals",
         RecordKind::Activity => "/activities",
         RecordKind::Task => "/tasks",
+        RecordKind::Pipeline => "/settings/pipelines",
+        RecordKind::View => "/views",
     }
 }
 
@@ -34,6 +36,8 @@ pub fn kind_noun(kind: RecordKind) -> &'static str {
         RecordKind::Deal => "deal",
         RecordKind::Activity => "activity",
         RecordKind::Task => "task",
+        RecordKind::Pipeline => "pipeline",
+        RecordKind::View => "view",
     }
 }
 
@@ -44,5 +48,7 @@ pub fn kind_plural(kind: RecordKind) -> &'static str {
         RecordKind::Deal => "Deals",
         RecordKind::Activity => "Activities",
         RecordKind::Task => "Tasks",
+        RecordKind::Pipeline => "Pipelines",
+        RecordKind::View => "Views",
     }
 }

@@ -1,12 +1,19 @@
 //! A record is one Automerge document. [`Record`] is the only way the rest of Kith reads or
 //! writes one: typed fields in, typed values out, every concurrent value visible.
 
+mod choices;
+mod history;
 mod schema;
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{Author, AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
-pub use schema::{Channel, Field, LifecycleStage, RecordKind};
+pub use choices::{
+    ActivityStatus, ActivityType, Answer, DealStatus, LifecycleStage, TaskPriority, TaskStatus,
+    Visibility,
+};
+pub use history::HistoryEntry;
+pub use schema::{Channel, Field, RecordKind};
 
 use crate::ids::{RecordId, UserId};
 use crate::summary::Summary;
@@ -20,6 +27,9 @@ const TAGS: &str = "tags";
 const NOTES: &str = "notes";
 const VALUE: &str = "value";
 const LABEL: &str = "label";
+/// Links to other records are root keys `link:<record id>` holding the linked record's kind:
+/// flat keys, so links added on two devices at once both survive.
+const LINK_PREFIX: &str = "link:";
 
 /// Longest tag accepted, in characters.
 pub const MAX_TAG_CHARS: usize = 64;
@@ -51,6 +61,15 @@ fn invalid(field: &'static str, message: impl Into<String>) -> RecordError {
 pub struct Candidate {
     pub value: String,
     pub author: Option<UserId>,
+    /// When it was written (ms since the epoch); filled by [`Record::candidates_dated`].
+    pub at: Option<i64>,
+}
+
+/// A link from a record to another record.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Link {
+    pub id: RecordId,
+    pub kind: RecordKind,
 }
 
 /// An email address or phone number with its entry id (stable across edits and devices).
@@ -143,12 +162,54 @@ impl Record {
                 Some(Candidate {
                     value: text,
                     author,
+                    at: None,
                 })
             })
             .collect();
         // Automerge lists the winner last.
         out.reverse();
         out
+    }
+
+    /// [`Record::candidates`] with the time each value was written, for a conflict's details.
+    pub fn candidates_dated(&mut self, field: Field) -> Vec<Candidate> {
+        let ops: Vec<Option<(u64, automerge::ActorId)>> = self
+            .doc
+            .get_all(ROOT, field.key())
+            .unwrap_or_default()
+            .into_iter()
+            .rev()
+            .map(|(_, op)| match op {
+                automerge::ObjId::Id(counter, actor, _) => Some((counter, actor)),
+                automerge::ObjId::Root => None,
+            })
+            .collect();
+        let changes = self.doc.document().get_changes(&[]);
+        let mut out = self.candidates(field);
+        for (candidate, op) in out.iter_mut().zip(ops) {
+            candidate.at = op.and_then(|(counter, actor)| {
+                changes
+                    .iter()
+                    .find(|c| {
+                        *c.actor_id() == actor
+                            && (c.start_op().get()..=c.max_op()).contains(&counter)
+                    })
+                    .map(|c| c.timestamp())
+            });
+        }
+        out
+    }
+
+    /// Links to other records, in id order.
+    pub fn links(&self) -> Vec<Link> {
+        self.root().links()
+    }
+
+    /// The qualification score (see [`crate::qualify`]), `None` while nothing is answered.
+    pub fn score(&self) -> Option<u8> {
+        crate::qualify::score(
+            crate::qualify::CRITERIA.map(|f| self.text(f).as_deref().and_then(Answer::parse)),
+        )
     }
 
     /// Fields of this record that currently hold concurrent values.
@@ -447,6 +508,26 @@ impl Root<'_> {
         matches!(self.get(DELETED).map(|e| &e.value), Some(Value::Scalar(s)) if matches!(s.as_ref(), ScalarValue::Boolean(true)))
     }
 
+    pub fn links(&self) -> Vec<Link> {
+        let mut out: Vec<Link> = self
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let id = RecordId::parse(e.key.strip_prefix(LINK_PREFIX)?).ok()?;
+                let kind = scalar_to_text(&e.value).and_then(|k| RecordKind::parse(&k))?;
+                Some(Link { id, kind })
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+
+    pub fn score(&self) -> Option<u8> {
+        crate::qualify::score(
+            crate::qualify::CRITERIA.map(|f| self.text(f).as_deref().and_then(Answer::parse)),
+        )
+    }
+
     /// Only a field the pass saw with concurrent values is looked at again.
     pub fn conflicted_fields(&self) -> Vec<Field> {
         Field::ALL
@@ -479,26 +560,7 @@ impl Edit<'_> {
         if value.is_empty() {
             return self.doc.delete(ROOT, field.key()).map_err(internal);
         }
-        let clean = match field {
-            Field::Stage => LifecycleStage::parse(value)
-                .map(|s| s.as_str().to_string())
-                .ok_or_else(|| {
-                    invalid(field.label(), format!("“{value}” is not a lifecycle stage"))
-                })?,
-            Field::CompanyId => RecordId::parse(value)
-                .map_err(|e| invalid(field.label(), e.to_string()))?
-                .to_string(),
-            Field::Domain => {
-                validate::domain(value).map_err(|e| invalid(field.label(), e.message))?
-            }
-            Field::Amount => {
-                value.parse::<i64>().map_err(|_| {
-                    invalid(field.label(), format!("“{value}” is not a whole amount"))
-                })?;
-                value.to_string()
-            }
-            _ => value.to_string(),
-        };
+        let clean = clean_value(self.kind, field, value)?;
         // Writing the same value again would still create a change (and a spurious conflict
         // candidate); skip it unless it resolves a conflict.
         let current = self.doc.get_all(ROOT, field.key()).map_err(internal)?;
@@ -510,6 +572,30 @@ impl Edit<'_> {
 
     pub fn set_stage(&mut self, stage: LifecycleStage) -> Result<(), RecordError> {
         self.set(Field::Stage, stage.as_str())
+    }
+
+    /// Links this record to another (a deal's people, an activity's participants, a task's
+    /// subject). Linking twice is harmless.
+    pub fn link(&mut self, id: &RecordId, kind: RecordKind) -> Result<(), RecordError> {
+        let key = format!("{LINK_PREFIX}{id}");
+        let current = self.doc.get_all(ROOT, key.as_str()).map_err(internal)?;
+        if current.len() == 1 && scalar_to_text(&current[0].0).as_deref() == Some(kind.as_str()) {
+            return Ok(());
+        }
+        self.doc.put(ROOT, key, kind.as_str()).map_err(internal)
+    }
+
+    pub fn unlink(&mut self, id: &RecordId) -> Result<(), RecordError> {
+        let key = format!("{LINK_PREFIX}{id}");
+        if self
+            .doc
+            .get(ROOT, key.as_str())
+            .map_err(internal)?
+            .is_some()
+        {
+            self.doc.delete(ROOT, key).map_err(internal)?;
+        }
+        Ok(())
     }
 
     pub fn add_tag(&mut self, tag: &str) -> Result<(), RecordError> {
@@ -622,6 +708,105 @@ impl Edit<'_> {
             _ => Err(RecordError::NoSuchEntry(channel.key())),
         }
     }
+}
+
+/// Validates and normalises a field's value for a record of `kind`.
+fn clean_value(kind: RecordKind, field: Field, value: &str) -> Result<String, RecordError> {
+    let label = field.label();
+    let one_of = |ok: Option<&'static str>, what: &str| {
+        ok.map(str::to_string)
+            .ok_or_else(|| invalid(label, format!("“{value}” is not {what}")))
+    };
+    let lower = value.to_lowercase();
+    Ok(match field {
+        Field::Stage => one_of(
+            LifecycleStage::parse(&lower).map(LifecycleStage::as_str),
+            "a lifecycle stage",
+        )?,
+        Field::CompanyId | Field::PipelineId => RecordId::parse(value)
+            .map_err(|e| invalid(label, e.to_string()))?
+            .to_string(),
+        Field::Domain => validate::domain(value).map_err(|e| invalid(label, e.message))?,
+        Field::Amount => {
+            value
+                .parse::<i64>()
+                .map_err(|_| invalid(label, format!("“{value}” is not a whole amount")))?;
+            value.to_string()
+        }
+        Field::Currency => {
+            let code = value.to_ascii_uppercase();
+            if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+                return Err(invalid(
+                    label,
+                    format!("“{value}” is not a currency code like EUR"),
+                ));
+            }
+            code
+        }
+        Field::Probability => match value.trim_end_matches('%').trim().parse::<u8>() {
+            Ok(p) if p <= 100 => p.to_string(),
+            _ => {
+                return Err(invalid(
+                    label,
+                    "a probability is a whole number from 0 to 100",
+                ));
+            }
+        },
+        Field::CloseDate => validate::date(value).map_err(|e| invalid(label, e.message))?,
+        Field::DueAt | Field::OccurredAt => {
+            value
+                .parse::<i64>()
+                .map_err(|_| invalid(label, format!("“{value}” is not a time")))?;
+            value.to_string()
+        }
+        Field::Duration => match value.parse::<u32>() {
+            Ok(m) if m <= 24 * 60 => m.to_string(),
+            _ => {
+                return Err(invalid(
+                    label,
+                    "a duration is a number of minutes, at most a day",
+                ));
+            }
+        },
+        Field::ActivityType => one_of(
+            ActivityType::parse(&lower).map(ActivityType::as_str),
+            "call, email, meeting or note",
+        )?,
+        Field::Priority => one_of(
+            TaskPriority::parse(&lower).map(TaskPriority::as_str),
+            "low, normal, high or urgent",
+        )?,
+        Field::Status => match kind {
+            RecordKind::Deal => one_of(
+                DealStatus::parse(&lower).map(DealStatus::as_str),
+                "open, won or lost",
+            )?,
+            RecordKind::Task => one_of(
+                TaskStatus::parse(&lower).map(TaskStatus::as_str),
+                "open or done",
+            )?,
+            _ => one_of(
+                ActivityStatus::parse(&lower).map(ActivityStatus::as_str),
+                "planned or done",
+            )?,
+        },
+        Field::Budget | Field::Authority | Field::Need | Field::Timeline => one_of(
+            Answer::parse(&lower).map(Answer::as_str),
+            "unknown, no, partly or yes",
+        )?,
+        Field::Visibility => one_of(
+            Visibility::parse(&lower).map(Visibility::as_str),
+            "shared or private",
+        )?,
+        Field::Stages => {
+            let stages = crate::pipeline::parse_stages(value).map_err(|e| invalid(label, e))?;
+            crate::pipeline::encode_stages(&stages).map_err(|e| invalid(label, e))?
+        }
+        Field::Spec => crate::view::ViewSpec::parse(value)
+            .map_err(|e| invalid(label, e))?
+            .encode(),
+        _ => value.to_string(),
+    })
 }
 
 fn validate_channel(channel: Channel, value: &str) -> Result<String, RecordError> {

@@ -10,15 +10,21 @@ pub enum RecordKind {
     Deal,
     Activity,
     Task,
+    /// A deal pipeline: its ordered stages.
+    Pipeline,
+    /// A saved list view (filters, sort, columns), shared with the workspace or private.
+    View,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 5] = [
+    pub const ALL: [RecordKind; 7] = [
         Self::Person,
         Self::Company,
         Self::Deal,
         Self::Activity,
         Self::Task,
+        Self::Pipeline,
+        Self::View,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -28,6 +34,8 @@ impl RecordKind {
             Self::Deal => "deal",
             Self::Activity => "activity",
             Self::Task => "task",
+            Self::Pipeline => "pipeline",
+            Self::View => "view",
         }
     }
 
@@ -62,11 +70,37 @@ pub enum Field {
     /// Task due time / activity time, ms since the epoch as decimal text.
     DueAt,
     Priority,
+    /// Deal: open, won or lost. Task: open or done. Activity: planned or done.
     Status,
+    /// Deal: the pipeline it is on (empty: the default pipeline).
+    PipelineId,
+    /// Deal: the id of its stage within its pipeline.
+    DealStage,
+    /// Deal: chance of winning, 0–100 (empty: the stage's probability).
+    Probability,
+    /// Deal: expected close date, `YYYY-MM-DD`.
+    CloseDate,
+    LostReason,
+    /// Activity: when it happened (or is planned), ms since the epoch.
+    OccurredAt,
+    /// Activity: minutes.
+    Duration,
+    Outcome,
+    /// Lead qualification (BANT), each an [`crate::qualify::Answer`].
+    Budget,
+    Authority,
+    Need,
+    Timeline,
+    /// Pipeline: its stages as JSON ([`crate::pipeline::PipelineStage`]).
+    Stages,
+    /// View: its filters, sort and columns as JSON ([`crate::view::ViewSpec`]).
+    Spec,
+    /// View: shared or private.
+    Visibility,
 }
 
 impl Field {
-    pub const ALL: [Field; 20] = [
+    pub const ALL: [Field; 35] = [
         Self::Name,
         Self::Title,
         Self::CompanyId,
@@ -87,6 +121,21 @@ impl Field {
         Self::DueAt,
         Self::Priority,
         Self::Status,
+        Self::PipelineId,
+        Self::DealStage,
+        Self::Probability,
+        Self::CloseDate,
+        Self::LostReason,
+        Self::OccurredAt,
+        Self::Duration,
+        Self::Outcome,
+        Self::Budget,
+        Self::Authority,
+        Self::Need,
+        Self::Timeline,
+        Self::Stages,
+        Self::Spec,
+        Self::Visibility,
     ];
 
     /// The document key. Never renamed: documents on other devices use it.
@@ -112,6 +161,21 @@ impl Field {
             Self::DueAt => "due_at",
             Self::Priority => "priority",
             Self::Status => "status",
+            Self::PipelineId => "pipeline_id",
+            Self::DealStage => "deal_stage",
+            Self::Probability => "probability",
+            Self::CloseDate => "close_date",
+            Self::LostReason => "lost_reason",
+            Self::OccurredAt => "occurred_at",
+            Self::Duration => "duration_min",
+            Self::Outcome => "outcome",
+            Self::Budget => "qual_budget",
+            Self::Authority => "qual_authority",
+            Self::Need => "qual_need",
+            Self::Timeline => "qual_timeline",
+            Self::Stages => "stages",
+            Self::Spec => "spec",
+            Self::Visibility => "visibility",
         }
     }
 
@@ -137,6 +201,21 @@ impl Field {
             Self::DueAt => "Due",
             Self::Priority => "Priority",
             Self::Status => "Status",
+            Self::PipelineId => "Pipeline",
+            Self::DealStage => "Stage",
+            Self::Probability => "Probability",
+            Self::CloseDate => "Expected close",
+            Self::LostReason => "Lost reason",
+            Self::OccurredAt => "When",
+            Self::Duration => "Duration",
+            Self::Outcome => "Outcome",
+            Self::Budget => "Budget",
+            Self::Authority => "Authority",
+            Self::Need => "Need",
+            Self::Timeline => "Timeline",
+            Self::Stages => "Stages",
+            Self::Spec => "View",
+            Self::Visibility => "Visibility",
         }
     }
 
@@ -156,6 +235,10 @@ impl Field {
                     | Region
                     | Postcode
                     | Country
+                    | Budget
+                    | Authority
+                    | Need
+                    | Timeline
             ),
             Company => matches!(
                 self,
@@ -164,55 +247,39 @@ impl Field {
                     | Size
                     | Owner
                     | Stage
+                    | Source
                     | Street
                     | City
                     | Region
                     | Postcode
                     | Country
+                    | Budget
+                    | Authority
+                    | Need
+                    | Timeline
             ),
             Deal => matches!(
                 self,
-                Name | CompanyId | Owner | Stage | Amount | Currency | Source
+                Name | CompanyId
+                    | Owner
+                    | Amount
+                    | Currency
+                    | Source
+                    | Status
+                    | PipelineId
+                    | DealStage
+                    | Probability
+                    | CloseDate
+                    | LostReason
             ),
-            Activity => matches!(self, Name | ActivityType | DueAt | Owner | Status),
+            Activity => matches!(
+                self,
+                Name | ActivityType | OccurredAt | Duration | Outcome | Owner | Status
+            ),
             Task => matches!(self, Name | DueAt | Owner | Priority | Status),
+            Pipeline => matches!(self, Name | Stages),
+            View => matches!(self, Name | Spec | Visibility | Owner),
         }
-    }
-}
-
-/// Where a person or company stands with you.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum LifecycleStage {
-    Lead,
-    Prospect,
-    Customer,
-    Churned,
-}
-
-impl LifecycleStage {
-    pub const ALL: [LifecycleStage; 4] =
-        [Self::Lead, Self::Prospect, Self::Customer, Self::Churned];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Lead => "lead",
-            Self::Prospect => "prospect",
-            Self::Customer => "customer",
-            Self::Churned => "churned",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Lead => "Lead",
-            Self::Prospect => "Prospect",
-            Self::Customer => "Customer",
-            Self::Churned => "Churned",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }
 
@@ -249,9 +316,6 @@ mod tests {
     fn names_round_trip_and_keys_are_unique() {
         for kind in RecordKind::ALL {
             assert_eq!(RecordKind::parse(kind.as_str()), Some(kind));
-        }
-        for stage in LifecycleStage::ALL {
-            assert_eq!(LifecycleStage::parse(stage.as_str()), Some(stage));
         }
         let mut keys: Vec<&str> = Field::ALL.iter().map(|f| f.key()).collect();
         keys.sort();

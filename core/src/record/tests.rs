@@ -175,6 +175,13 @@ fn concurrent_writes_to_one_field_keep_every_value_with_its_author() {
     authors.sort();
     assert_eq!(authors, ["user-0", "user-1"]);
     assert_eq!(a.summary().conflicts, [Field::Title]);
+    let mut dated: Vec<(String, i64)> = a
+        .candidates_dated(Field::Title)
+        .into_iter()
+        .map(|c| (c.value, c.at.unwrap()))
+        .collect();
+    dated.sort();
+    assert_eq!(dated, [("CEO".into(), 2_000), ("CTO".into(), 2_001)]);
 
     // Resolving writes the chosen value once, for everyone.
     let resolution = b
@@ -185,6 +192,105 @@ fn concurrent_writes_to_one_field_keep_every_value_with_its_author() {
     assert_eq!(a.candidates(Field::Title).len(), 1);
     assert_eq!(a.text(Field::Title).as_deref(), Some("CTO"));
     assert!(a.summary().conflicts.is_empty());
+}
+
+#[test]
+fn links_added_on_two_devices_both_survive_and_unlink_removes_one() {
+    let mut a = Record::create(RecordId::new(), RecordKind::Deal, &user(0), 1_000);
+    let mut b = replica(&mut a, 1);
+    let (ana, ben) = (RecordId::new(), RecordId::new());
+    let from_a = a
+        .edit(2_000, |e| e.link(&ana, RecordKind::Person))
+        .unwrap()
+        .unwrap();
+    let from_b = b
+        .edit(2_000, |e| e.link(&ben, RecordKind::Person))
+        .unwrap()
+        .unwrap();
+    a.apply(&from_b).unwrap();
+    b.apply(&from_a).unwrap();
+    assert_eq!(a.links(), b.links());
+    assert_eq!(a.links().len(), 2);
+    assert_eq!(a.summary().links.len(), 2);
+    assert_eq!(
+        a.edit(3_000, |e| e.link(&ana, RecordKind::Person)).unwrap(),
+        None
+    );
+    a.edit(3_000, |e| e.unlink(&ana)).unwrap().unwrap();
+    assert_eq!(
+        a.links(),
+        [Link {
+            id: ben,
+            kind: RecordKind::Person
+        }]
+    );
+}
+
+#[test]
+fn deal_task_and_activity_fields_are_validated() {
+    let mut deal = Record::create(RecordId::new(), RecordKind::Deal, &user(0), 1_000);
+    deal.edit(2_000, |e| {
+        e.set(Field::Currency, "eur")?;
+        e.set(Field::Probability, "40%")?;
+        e.set(Field::CloseDate, "2026-12-31")?;
+        e.set(Field::Status, "Won")
+    })
+    .unwrap();
+    let s = deal.summary();
+    assert_eq!(
+        (s.currency.as_str(), s.probability, s.status.as_str()),
+        ("EUR", Some(40), "won")
+    );
+    for (field, bad) in [
+        (Field::Currency, "euro"),
+        (Field::Probability, "140"),
+        (Field::CloseDate, "31/12/2026"),
+        (Field::Status, "done"),
+        (Field::Stage, "lead"),
+    ] {
+        assert!(
+            deal.edit(3_000, |e| e.set(field, bad)).is_err(),
+            "{field:?} {bad}"
+        );
+    }
+    let mut task = Record::create(RecordId::new(), RecordKind::Task, &user(0), 1_000);
+    assert!(task.edit(2_000, |e| e.set(Field::Status, "won")).is_err());
+    task.edit(2_000, |e| e.set(Field::Status, "done")).unwrap();
+    let mut person = new_person();
+    person
+        .edit(2_000, |e| {
+            e.set(Field::Budget, "yes")?;
+            e.set(Field::Need, "partly")
+        })
+        .unwrap();
+    assert_eq!(person.summary().score, Some(37));
+}
+
+#[test]
+fn history_says_who_changed_what_newest_first() {
+    let mut a = new_person();
+    a.edit(2_000, |e| {
+        e.set(Field::Name, "Ada")?;
+        e.add_channel(Channel::Email, "ada@example.com", "")
+            .map(drop)
+    })
+    .unwrap();
+    let mut b = replica(&mut a, 1);
+    let entry = b.channel(Channel::Email)[0].id.clone();
+    let change = b
+        .edit(3_000, |e| {
+            e.update_channel(Channel::Email, &entry, "ada@example.org", "")?;
+            e.add_tag("vip")
+        })
+        .unwrap()
+        .unwrap();
+    a.apply(&change).unwrap();
+    let history = a.history();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[0].author, Some(user(1)));
+    assert_eq!(history[0].what, ["Email", "Tags"]);
+    assert_eq!(history[1].what, ["Name", "Email"]);
+    assert!(history[2].created);
 }
 
 #[test]
