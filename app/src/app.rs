@@ -6,11 +6,15 @@ use leptos_router::path;
 use kith_core::record::RecordKind;
 
 use crate::account::{InviteAccept, Members, SignIn, SignUp, WorkspacePicker};
-use crate::pages::{Deals, NotFound, Settings, Tasks};
+use crate::deals::{DealPage, DealsPage, NewDeal, PipelineSettings};
+use crate::leads::LeadsPage;
+use crate::pages::{NotFound, Settings};
 use crate::records::{NewRecord, RecordList, RecordPage};
 use crate::session::{self, AccountState, ActiveWorkspace};
 use crate::shell::Shell;
 use crate::sync::SyncEngine;
+use crate::tasks::{MyTasks, TaskPage};
+use crate::timeline::ActivityPage;
 use crate::toasts::Toasts;
 use crate::workspace::Workspace;
 
@@ -45,9 +49,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/companies") view=|| view! { <RecordList kind=RecordKind::Company/> }/>
                     <Route path=path!("/companies/new") view=|| view! { <NewRecord kind=RecordKind::Company/> }/>
                     <Route path=path!("/companies/:id") view=|| view! { <RecordPage kind=RecordKind::Company/> }/>
-                    <Route path=path!("/deals") view=Deals/>
-                    <Route path=path!("/tasks") view=Tasks/>
+                    <Route path=path!("/leads") view=LeadsPage/>
+                    <Route path=path!("/deals") view=DealsPage/>
+                    <Route path=path!("/deals/new") view=NewDeal/>
+                    <Route path=path!("/deals/:id") view=DealPage/>
+                    <Route path=path!("/activities/:id") view=ActivityPage/>
+                    <Route path=path!("/tasks") view=MyTasks/>
+                    <Route path=path!("/tasks/:id") view=TaskPage/>
                     <Route path=path!("/settings") view=Settings/>
+                    <Route path=path!("/settings/pipelines") view=PipelineSettings/>
                     <Route path=path!("/settings/members") view=Members/>
                     <Route path=path!("/signin") view=SignIn/>
                     <Route path=path!("/signup") view=SignUp/>

@@ -11,6 +11,7 @@ pub enum Icon {
     Pipeline,
     Check,
     Gear,
+    Funnel,
 }
 
 impl Icon {
@@ -29,6 +30,7 @@ impl Icon {
                 "M2 20h20",
                 "M8 8h.01M8 12h.01M8 16h.01M16 14h.01M16 17h.01",
             ],
+            Self::Funnel => &["M3 4h18l-7 8.5V19l-4 2v-8.5z"],
             Self::Pipeline => &["M4 5h16", "M4 5v14h4V5", "M10 5v9h4V5", "M16 5v5h4V5"],
             Self::Check => &[
                 "M9 11l3 3 8-8",

@@ -4,14 +4,19 @@ mod account;
 mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
+mod deals;
 mod icons;
+mod leads;
 mod pages;
+mod palette;
 mod records;
 pub mod relay_link;
 pub mod session;
 mod shell;
 pub mod store;
 pub mod sync;
+mod tasks;
+mod timeline;
 mod toasts;
 pub mod workspace;
 

@@ -5,14 +5,17 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::icons::Icon;
+use crate::palette::{CommandPalette, ShortcutsHelp};
 use crate::relay_link::RelayLink;
 use crate::sync::{SyncEngine, SyncStatus};
+use crate::tasks::OverdueBadge;
 use crate::toasts::ToastRegion;
 use crate::workspace::{SaveState, Workspace};
 
 /// The sections reachable from the main navigation, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    Leads,
     People,
     Companies,
     Deals,
@@ -21,7 +24,8 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
+        Self::Leads,
         Self::People,
         Self::Companies,
         Self::Deals,
@@ -31,6 +35,7 @@ impl Section {
 
     pub fn label(self) -> &'static str {
         match self {
+            Self::Leads => "Leads",
             Self::People => "People",
             Self::Companies => "Companies",
             Self::Deals => "Deals",
@@ -41,6 +46,7 @@ impl Section {
 
     pub fn path(self) -> &'static str {
         match self {
+            Self::Leads => "/leads",
             Self::People => "/people",
             Self::Companies => "/companies",
             Self::Deals => "/deals",
@@ -51,6 +57,7 @@ impl Section {
 
     fn icon(self) -> Icon {
         match self {
+            Self::Leads => Icon::Funnel,
             Self::People => Icon::People,
             Self::Companies => Icon::Building,
             Self::Deals => Icon::Pipeline,
@@ -95,6 +102,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                                     <A href=section.path() attr:class="nav__link" attr:data-testid=format!("nav-{}", section.label().to_lowercase())>
                                         {section.icon().view()}
                                         <span class="nav__label">{section.label()}</span>
+                                        {(section == Section::Tasks).then(|| view! { <OverdueBadge/> })}
                                     </A>
                                 </li>
                             }
@@ -106,6 +114,8 @@ pub fn Shell(children: Children) -> impl IntoView {
                 {children()}
             </main>
             <ToastRegion/>
+            <CommandPalette/>
+            <ShortcutsHelp/>
         </div>
     }
 }

@@ -3,14 +3,14 @@
 mod sections;
 mod settings;
 
-pub use sections::{Deals, NotFound, Tasks};
+pub use sections::NotFound;
 pub use settings::Settings;
 
 use leptos::prelude::*;
 
 /// A page's heading, also written into the document title.
 #[component]
-fn PageHeader(title: &'static str) -> impl IntoView {
+pub fn PageHeader(title: &'static str) -> impl IntoView {
     document().set_title(&format!("{title} · Kith"));
     view! {
         <header class="page__header">
@@ -21,7 +21,7 @@ fn PageHeader(title: &'static str) -> impl IntoView {
 
 /// What a section shows while it holds nothing.
 #[component]
-fn EmptyState(title: &'static str, text: &'static str) -> impl IntoView {
+pub fn EmptyState(title: &'static str, text: &'static str) -> impl IntoView {
     view! {
         <section class="empty-state" data-testid="empty-state">
             <h2 class="empty-state__title">{title}</h2>
