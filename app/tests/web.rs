@@ -29,7 +29,7 @@ async fn shell_lists_every_section_and_navigates_between_them() {
         find("[data-testid=page-people]")
     })
     .await;
-    let labels: Vec<String> = ["people", "companies", "deals", "tasks", "settings"]
+    let labels: Vec<String> = ["leads", "people", "companies", "deals", "tasks", "settings"]
         .iter()
         .map(|s| {
             find(&format!("[data-testid=nav-{s}]"))
@@ -39,7 +39,7 @@ async fn shell_lists_every_section_and_navigates_between_them() {
         .collect();
     assert_eq!(
         labels,
-        ["People", "Companies", "Deals", "Tasks", "Settings"]
+        ["Leads", "People", "Companies", "Deals", "Tasks", "Settings"]
     );
     assert_eq!(
         find("[data-testid=nav-people]")
@@ -50,6 +50,7 @@ async fn shell_lists_every_section_and_navigates_between_them() {
     );
 
     for (section, title) in [
+        ("leads", "Leads"),
         ("companies", "Companies"),
         ("deals", "Deals"),
         ("tasks", "Tasks"),

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, ensure};
 use kith_e2e::{Browser, DEFAULT_TIMEOUT, TestRelay, http_get, tid};
 
-const SECTIONS: [(&str, &str); 5] = [
+const SECTIONS: [(&str, &str); 6] = [
+    ("leads", "Leads"),
     ("people", "People"),
     ("companies", "Companies"),
     ("deals", "Deals"),
