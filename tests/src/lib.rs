@@ -3,6 +3,7 @@
 //! Nothing here sleeps to wait for state: every wait polls with a deadline and, when it gives
 //! up, says what it was waiting for and what it saw last.
 
+pub mod a11y;
 pub mod api;
 /// A throwaway PostgreSQL cluster (shared with the relay's own tests).
 #[path = "../../server/tests/support/postgres.rs"]

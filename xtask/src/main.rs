@@ -73,6 +73,7 @@ fn test() -> Result<()> {
     tools::ensure_wasm_bindgen()?;
     let browser = tools::ensure_chromium()?;
     tools::ensure_postgres()?;
+    let axe = tools::ensure_axe()?;
 
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
@@ -96,6 +97,7 @@ fn test() -> Result<()> {
     native
         .args(["test", "--workspace", "--exclude", "kith-app"])
         .env("KITH_DIST", &dist)
+        .env("AXE_JS", &axe)
         .env("CHROMIUM", &browser.chromium)
         .env("CHROMEDRIVER", &browser.chromedriver);
     let mut totals = TestCounts::default();

@@ -96,6 +96,30 @@ pub fn ensure_postgres() -> Result<()> {
     Ok(())
 }
 
+/// axe-core for the end-to-end accessibility checks, installed from npm (its version is
+/// pinned by `tests/axe/package-lock.json`). Returns the path of `axe.min.js`.
+pub fn ensure_axe() -> Result<PathBuf> {
+    let dir = root().join("tests/axe");
+    let script = dir.join("node_modules/axe-core/axe.min.js");
+    if script.is_file() {
+        return Ok(script);
+    }
+    if output(Command::new("npm").arg("--version")).is_err() {
+        install_debian_packages(&["nodejs", "npm"])?;
+    }
+    let mut install = Command::new("npm");
+    install
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir);
+    step("installing axe-core from npm (tests/axe)", install).context(
+        "could not install axe-core: run `npm ci` in tests/axe (needs Node.js and npm: `apt-get install nodejs npm`)",
+    )?;
+    if !script.is_file() {
+        bail!("npm ci succeeded but {} is missing", script.display());
+    }
+    Ok(script)
+}
+
 fn install_debian_packages(packages: &[&str]) -> Result<()> {
     let list = packages.join(" ");
     let is_root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");

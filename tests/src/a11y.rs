@@ -1,0 +1,107 @@
+//! Accessibility checks with axe-core (from npm, see `tests/axe/`): the page as it is now
+//! must have no serious or critical WCAG 2.1 A/AA violation.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::{Browser, workspace_root};
+
+/// Impacts that fail a check; "minor" and "moderate" ones are listed but do not fail.
+const FAILING: [&str; 2] = ["serious", "critical"];
+
+fn axe_script() -> Result<String> {
+    let path = std::env::var_os("AXE_JS").map_or_else(
+        || workspace_root().join("tests/axe/node_modules/axe-core/axe.min.js"),
+        PathBuf::from,
+    );
+    std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "reading axe-core from {} (run `npm ci` in tests/axe, or `cargo xtask test` which does)",
+            path.display()
+        )
+    })
+}
+
+/// One rule broken somewhere on the page.
+#[derive(Debug)]
+pub struct Violation {
+    pub rule: String,
+    pub impact: String,
+    pub help: String,
+    /// CSS selectors of the offending elements (first few).
+    pub targets: Vec<String>,
+}
+
+impl Browser {
+    /// Runs axe-core on the current page; fails listing every serious or critical violation.
+    /// `screen` names the page in the message.
+    pub async fn check_accessibility(&self, screen: &str) -> Result<Vec<Violation>> {
+        let injected = self
+            .eval("return typeof window.axe === 'object';")
+            .await?
+            .as_bool()
+            .unwrap_or(false);
+        if !injected {
+            self.eval(&format!("{}\nreturn true;", axe_script()?))
+                .await
+                .context("injecting axe-core")?;
+        }
+        let report = self
+            .eval_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {
+                   runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+                   resultTypes: ['violations'],
+                 }).then(r => done(r.violations.map(v => ({
+                   rule: v.id, impact: v.impact || '', help: v.help,
+                   targets: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
+                 })))).catch(e => done({ error: String(e) }));",
+            )
+            .await?;
+        if let Some(error) = report.get("error") {
+            bail!("axe-core failed on {screen}: {error}");
+        }
+        let violations: Vec<Violation> = report
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| Violation {
+                rule: text(v, "rule"),
+                impact: text(v, "impact"),
+                help: text(v, "help"),
+                targets: v["targets"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect(),
+            })
+            .collect();
+        let failing: Vec<String> = violations
+            .iter()
+            .filter(|v| FAILING.contains(&v.impact.as_str()))
+            .map(|v| {
+                format!(
+                    "  [{}] {}: {} — {}",
+                    v.impact,
+                    v.rule,
+                    v.help,
+                    v.targets.join(", ")
+                )
+            })
+            .collect();
+        if !failing.is_empty() {
+            bail!(
+                "accessibility violations on {screen}:\n{}",
+                failing.join("\n")
+            );
+        }
+        Ok(violations)
+    }
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_string()
+}
