@@ -377,6 +377,12 @@ impl Workspace {
         self.store()
     }
 
+    /// Who this device writes as (a relay workspace: the account; else the local author);
+    /// `None` while loading. Used as "me" for owners and assignees.
+    pub fn author_id(&self) -> Option<UserId> {
+        self.inner().author.borrow().clone()
+    }
+
     fn author(&self) -> Result<UserId, ActionError> {
         self.inner()
             .author
