@@ -190,6 +190,136 @@ pub fn parse_amount(text: &str) -> Result<i64, String> {
     Ok(if negative { -minor } else { minor })
 }
 
+/// The pipeline a deal is on: its own, else the default one.
+pub fn pipeline_of(deal: &Summary) -> RecordId {
+    deal.pipeline_id.clone().unwrap_or_else(default_pipeline_id)
+}
+
+/// Where a deal shows on its pipeline's board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// An open deal in column `index`; `unknown_stage` when its stage no longer exists (it
+    /// shows in the first column, flagged).
+    Stage {
+        index: usize,
+        unknown_stage: bool,
+    },
+    Won,
+    Lost,
+}
+
+pub fn placement(deal: &Summary, stages: &[PipelineStage]) -> Placement {
+    match deal.status.as_str() {
+        "won" => Placement::Won,
+        "lost" => Placement::Lost,
+        _ => match stages.iter().position(|s| s.id == deal.deal_stage) {
+            Some(index) => Placement::Stage {
+                index,
+                unknown_stage: false,
+            },
+            None => Placement::Stage {
+                index: 0,
+                unknown_stage: true,
+            },
+        },
+    }
+}
+
+/// A pipeline's board: open deals per stage (by expected close date, undated last, then
+/// name) with their totals, and the totals of won and lost deals.
+#[derive(Debug, Default)]
+pub struct Board<'a> {
+    pub columns: Vec<Vec<&'a Summary>>,
+    pub totals: Vec<StageTotals>,
+    pub won: StageTotals,
+    pub lost: StageTotals,
+}
+
+/// Builds a board in one pass over `deals` (already those of one pipeline).
+pub fn board<'a>(
+    deals: impl IntoIterator<Item = &'a Summary>,
+    stages: &[PipelineStage],
+) -> Board<'a> {
+    let mut b = Board {
+        columns: vec![Vec::new(); stages.len()],
+        totals: vec![StageTotals::default(); stages.len()],
+        ..Board::default()
+    };
+    if stages.is_empty() {
+        return b;
+    }
+    for deal in deals {
+        match placement(deal, stages) {
+            Placement::Won => b.won.add(deal, 100),
+            Placement::Lost => b.lost.add(deal, 0),
+            Placement::Stage { index, .. } => {
+                b.totals[index].add(deal, deal_probability(deal, stages));
+                b.columns[index].push(deal);
+            }
+        }
+    }
+    for column in &mut b.columns {
+        column.sort_by(|a, b| {
+            (
+                a.close_date.is_empty(),
+                &a.close_date,
+                a.name.to_lowercase(),
+                &a.id,
+            )
+                .cmp(&(
+                    b.close_date.is_empty(),
+                    &b.close_date,
+                    b.name.to_lowercase(),
+                    &b.id,
+                ))
+        });
+    }
+    b
+}
+
+/// A new stage named `name`: its id is derived from the name and unique in `stages`; ids are
+/// never reused for another stage's deals, so a rename keeps the id.
+pub fn new_stage(stages: &[PipelineStage], name: &str, probability: u8) -> PipelineStage {
+    let slug: String = name
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let base = if slug.is_empty() {
+        "stage".to_string()
+    } else {
+        slug
+    };
+    let mut id = base.clone();
+    let mut n = 2;
+    while stages.iter().any(|s| s.id == id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    PipelineStage {
+        id,
+        name: name.trim().to_string(),
+        probability: probability.min(100),
+    }
+}
+
+/// Moves stage `index` one place up (`-1`) or down (`1`); false when it cannot move.
+pub fn move_stage(stages: &mut [PipelineStage], index: usize, delta: isize) -> bool {
+    let Some(to) = index.checked_add_signed(delta) else {
+        return false;
+    };
+    if index >= stages.len() || to >= stages.len() {
+        return false;
+    }
+    stages.swap(index, to);
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +353,85 @@ mod tests {
         assert_eq!(format_amount(1_250_000, "EUR"), "12,500 EUR");
         assert_eq!(format_amount(123_456_789, ""), "1,234,567.89");
         assert_eq!(format_amount(-5, "USD"), "-0.05 USD");
+    }
+
+    fn deal(name: &str, stage: &str, status: &str, amount: Option<i64>, close: &str) -> Summary {
+        use crate::record::{Field, Record, RecordKind};
+        let mut r = Record::create(
+            RecordId::new(),
+            RecordKind::Deal,
+            &crate::ids::UserId("u".into()),
+            1,
+        );
+        r.edit(2, |e| {
+            e.set(Field::Name, name)?;
+            e.set(Field::DealStage, stage)?;
+            e.set(Field::Status, status)?;
+            e.set(Field::Currency, "EUR")?;
+            e.set(Field::CloseDate, close)?;
+            if let Some(a) = amount {
+                e.set(Field::Amount, &a.to_string())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        r.summary()
+    }
+
+    #[test]
+    fn board_places_deals_and_sums_per_stage() {
+        let stages = default_stages();
+        let deals = [
+            deal("B", "proposal", "open", Some(10_000), ""),
+            deal("A", "proposal", "", Some(30_000), "2026-01-02"),
+            deal("Gone", "removed-stage", "open", Some(1_000), ""),
+            deal("W", "proposal", "won", Some(5_000), ""),
+            deal("L", "qualified", "lost", Some(7_000), ""),
+        ];
+        let b = board(deals.iter(), &stages);
+        let names = |i: usize| {
+            b.columns[i]
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(2), ["A", "B"], "dated first");
+        assert_eq!(names(0), ["Gone"]);
+        assert_eq!(
+            placement(&deals[2], &stages),
+            Placement::Stage {
+                index: 0,
+                unknown_stage: true
+            }
+        );
+        assert_eq!(b.totals[2].count, 2);
+        assert_eq!(
+            b.totals[2].by_currency,
+            [("EUR".to_string(), 40_000, 20_000)]
+        );
+        // An unknown stage has no probability of its own.
+        assert_eq!(b.totals[0].by_currency, [("EUR".to_string(), 1_000, 0)]);
+        assert_eq!(b.won.by_currency, [("EUR".to_string(), 5_000, 5_000)]);
+        assert_eq!((b.lost.count, b.lost.by_currency[0].2), (1, 0));
+        assert!(board(deals.iter(), &[]).columns.is_empty());
+    }
+
+    #[test]
+    fn new_stages_get_unique_ids_and_stages_reorder() {
+        let mut stages = default_stages();
+        let s = new_stage(&stages, "  Proposal sent ", 60);
+        assert_eq!(
+            (s.id.as_str(), s.name.as_str()),
+            ("proposal-sent", "Proposal sent")
+        );
+        stages.push(new_stage(&stages, "Demo!", 30));
+        assert_eq!(new_stage(&stages, "demo", 1).id, "demo-2");
+        assert_eq!(new_stage(&stages, "!!", 1).id, "stage");
+        assert!(move_stage(&mut stages, 0, 1));
+        assert_eq!(stages[1].id, "qualified");
+        assert!(!move_stage(&mut stages, 0, -1));
+        let last = stages.len() - 1;
+        assert!(!move_stage(&mut stages, last, 1));
+        assert!(encode_stages(&stages).is_ok());
     }
 }
