@@ -28,6 +28,11 @@ impl Toasts {
         }
     }
 
+    /// A message without an action.
+    pub fn show(&self, message: String) {
+        self.push(message, None);
+    }
+
     pub fn show_with_undo(&self, message: String, undo: impl Fn() + Send + Sync + 'static) {
         self.push(message, Some(Arc::new(undo)));
     }

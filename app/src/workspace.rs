@@ -274,6 +274,38 @@ impl Workspace {
         Ok(id)
     }
 
+    /// Like [`Workspace::create`] with a given id, for records with a well-known id (the
+    /// default pipeline). Refuses an id this device already holds.
+    pub async fn create_with_id(
+        self,
+        id: RecordId,
+        kind: RecordKind,
+        fill: impl FnOnce(&mut Edit<'_>) -> Result<(), RecordError>,
+    ) -> Result<RecordId, ActionError> {
+        self.check_writable()?;
+        let author = self.author()?;
+        if self.inner().directory.borrow().get(&id).is_some() {
+            return Err(ActionError::Record(RecordError::Invalid {
+                field: "id",
+                message: "a record with this id exists already".into(),
+            }));
+        }
+        let now = now_ms();
+        let mut record = Record::create(id.clone(), kind, &author, now);
+        record.edit(now, fill)?;
+        let snapshot = record.save();
+        let write = RecordWrite {
+            id: id.to_string(),
+            kind: kind.as_str().into(),
+            append: Append::Snapshot(snapshot.clone()),
+            summary: record.summary().encode(),
+            outbox: Some(snapshot),
+        };
+        self.remember(record, 0);
+        self.persist(write).await?;
+        Ok(id)
+    }
+
     /// The full record, loaded from memory or local storage.
     pub async fn record(self, id: &RecordId) -> Result<Record, ActionError> {
         self.with_open(id, |open| open.record.clone()).await
@@ -379,6 +411,12 @@ impl Workspace {
 
     /// Who this device writes as (a relay workspace: the account; else the local author);
     /// `None` while loading. Used as "me" for owners and assignees.
+    pub fn author_id(&self) -> Option<UserId> {
+        self.inner().author.borrow().clone()
+    }
+
+    /// Who this device writes as ("me"): the signed-in account in a relay workspace, this
+    /// database's local author otherwise. `None` until the workspace has opened.
     pub fn author_id(&self) -> Option<UserId> {
         self.inner().author.borrow().clone()
     }

@@ -85,6 +85,15 @@ pub fn member_name(workspace: &str, user_id: &str) -> Option<String> {
     })
 }
 
+/// Every remembered member of `workspace` as (user id, name), by name.
+pub fn members(workspace: &str) -> Vec<(String, String)> {
+    let names: BTreeMap<String, String> =
+        read(&format!("{MEMBERS_PREFIX}{workspace}")).unwrap_or_default();
+    let mut out: Vec<(String, String)> = names.into_iter().collect();
+    out.sort_by_key(|(_, name)| name.to_lowercase());
+    out
+}
+
 const CONNECTING_KEY: &str = "kith.connecting";
 
 /// A relay workspace created to receive this device's local workspace, not yet bound to it
