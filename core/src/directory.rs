@@ -218,6 +218,27 @@ impl Directory {
         order.iter().copied().filter(|&i| hits[i]).collect()
     }
 
+    /// The entries of `order` whose record matches the search `text` (every word somewhere):
+    /// one linear scan, the order kept. Lists filter a view's order with it per keystroke.
+    pub fn filter_text(&self, order: &[usize], text: &str) -> Vec<usize> {
+        let words = SearchWords::new(text);
+        if words.is_empty() {
+            return order.to_vec();
+        }
+        order
+            .iter()
+            .copied()
+            .filter(|&i| self.haystacks.get(i).is_some_and(|h| words.matches(h)))
+            .collect()
+    }
+
+    /// Live records of `kind`, in no particular order.
+    pub fn of_kind(&self, kind: RecordKind) -> impl Iterator<Item = &Summary> {
+        self.items
+            .iter()
+            .filter(move |s| s.kind == kind && !s.deleted)
+    }
+
     /// Every live record of the query's kind in the query's order.
     fn sorted(&self, query: &ListQuery) -> Vec<usize> {
         let live = (0..self.items.len()).filter(|&i| {
