@@ -6,6 +6,7 @@ pub mod backoff;
 pub mod changes;
 pub mod directory;
 pub mod ids;
+pub mod io;
 pub mod pipeline;
 pub mod protocol;
 pub mod qualify;
