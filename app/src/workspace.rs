@@ -409,12 +409,6 @@ impl Workspace {
         self.store()
     }
 
-    /// Who this device writes as (a relay workspace: the account; else the local author);
-    /// `None` while loading. Used as "me" for owners and assignees.
-    pub fn author_id(&self) -> Option<UserId> {
-        self.inner().author.borrow().clone()
-    }
-
     /// Who this device writes as ("me"): the signed-in account in a relay workspace, this
     /// database's local author otherwise. `None` until the workspace has opened.
     pub fn author_id(&self) -> Option<UserId> {
