@@ -5,6 +5,7 @@
 
 pub mod a11y;
 pub mod api;
+pub mod pointer;
 /// A throwaway PostgreSQL cluster (shared with the relay's own tests).
 #[path = "../../server/tests/support/postgres.rs"]
 pub mod postgres;
