@@ -93,6 +93,7 @@ async fn wait_for_contains(browser: &Browser, css: &str, what: &str) -> Result<(
     browser
         .wait_for_text_where(css, what, DEFAULT_TIMEOUT, |t| t.contains(what))
         .await
+        .map(drop)
 }
 
 async fn sales_day(browser: &Browser, relay: &mut TestRelay) -> Result<()> {
