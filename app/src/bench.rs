@@ -283,7 +283,7 @@ fn person(i: u32, companies: u32) -> PersonSpec {
         city,
         country,
         tags,
-        stage: pick(&LifecycleStage::ALL, h >> 40),
+        stage: pick(LifecycleStage::ALL, h >> 40),
         source: pick(SOURCES, h >> 44),
         owner: pick(OWNERS, h >> 48),
         company: (companies > 0 && (h >> 52) % 10 < 6).then(|| (h >> 12) as u32 % companies),
@@ -416,6 +416,58 @@ pub async fn kith_bench_seed(count: u32) -> Result<f64, JsValue> {
     }
     LAST_SEED.with(|s| s.set(stats));
     Ok(now() - started)
+}
+
+/// Writes `count` open deals spread over the default pipeline's stages (amounts 1k–100k in
+/// EUR or USD, an owner, an expected close date), as [`kith_bench_seed`] writes people: real
+/// records with summaries, no outbox. Returns the milliseconds taken.
+#[wasm_bindgen]
+pub async fn kith_bench_seed_deals(count: u32) -> Result<f64, JsValue> {
+    let started = now();
+    let store = Store::open(DATABASE)
+        .await
+        .map_err(|e| JsValue::from_str(&format!("opening the database: {e}")))?;
+    let author = UserId("bench-seed".into());
+    let stages = kith_core::pipeline::default_stages();
+    let mut batch: Vec<RecordWrite> = Vec::with_capacity(BATCH);
+    for i in 0..count {
+        let h = mix(u64::from(i) ^ 0xdea1);
+        let company = company(i);
+        let stage = &stages[(h % stages.len() as u64) as usize];
+        let amount = (1_000 + (h >> 8) % 99_000) * 100;
+        let close = format!("2027-{:02}-{:02}", 1 + (h >> 20) % 12, 1 + (h >> 28) % 28);
+        let (_, write) = build(RecordKind::Deal, &author, times(u64::from(i)), |e| {
+            e.set(
+                Field::Name,
+                &format!("{} — {}", company.name, pick(TITLES, h >> 36)),
+            )?;
+            e.set(Field::DealStage, &stage.id)?;
+            e.set(Field::Status, "open")?;
+            e.set(Field::Amount, &amount.to_string())?;
+            e.set(
+                Field::Currency,
+                if (h >> 40) % 4 == 0 { "USD" } else { "EUR" },
+            )?;
+            e.set(Field::CloseDate, &close)?;
+            e.set(Field::Owner, pick(OWNERS, h >> 48))
+        })?;
+        batch.push(write);
+        if batch.len() == BATCH {
+            write_batch(&store, &mut batch).await?;
+        }
+    }
+    write_batch(&store, &mut batch).await?;
+    Ok(now() - started)
+}
+
+async fn write_batch(store: &Store, batch: &mut Vec<RecordWrite>) -> Result<(), JsValue> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    store
+        .write_many(std::mem::take(batch))
+        .await
+        .map_err(|e| JsValue::from_str(&format!("writing seeded records: {e}")))
 }
 
 /// What the last seed did: `[ms in IndexedDB write_many, records, snapshot bytes, summary bytes]`.
