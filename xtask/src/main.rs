@@ -207,6 +207,24 @@ fn browser_bench(driver_args: &[String]) -> Result<()> {
     step(
         "sync in headless Chromium: a new device bootstraps a 10k-person workspace",
         sync,
+    )?;
+    let mut crm = cargo();
+    crm.args([
+        "run",
+        "--quiet",
+        "--package",
+        "kith-e2e",
+        "--bin",
+        "crm_bench",
+        "--",
+    ])
+    .arg("--dist")
+    .arg(&bench_build.dir)
+    .env("CHROMIUM", &browser.chromium)
+    .env("CHROMEDRIVER", &browser.chromedriver);
+    step(
+        "CRM screens in headless Chromium: a 2,000-deal board, a 100k-person list",
+        crm,
     )
 }
 
