@@ -7,3 +7,4 @@ pub mod csv;
 pub mod mapping;
 pub mod text;
 pub mod values;
+pub mod vcard;
