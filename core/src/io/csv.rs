@@ -82,9 +82,9 @@ impl fmt::Display for RowError {
             ),
             RowErrorKind::FieldTooLong { column, limit } => write!(
                 f,
-                "line {line}: column {column} is longer than {} KiB, so the row was skipped \
+                "line {line}: column {column} is longer than {}, so the row was skipped \
                  (often a quote opened but not closed on this line).",
-                limit / 1024
+                size(*limit)
             ),
             RowErrorKind::BinaryData => write!(
                 f,
@@ -103,6 +103,14 @@ impl fmt::Display for RowError {
                 fields.len()
             ),
         }
+    }
+}
+
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
     }
 }
 

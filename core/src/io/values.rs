@@ -97,6 +97,11 @@ pub fn parse_amount(text: &str, currency_hint: Option<&str>) -> Result<Money, Va
             "“{input}” is not an amount: it has no digits."
         )));
     };
+    // ".5" and ",5": a separator right before the first digit belongs to the number.
+    let first = match input[..first].char_indices().next_back() {
+        Some((i, '.' | ',')) => i,
+        _ => first,
+    };
     let mut negative = false;
     let mut marker = String::new();
     for c in input[..first].chars().chain(input[last + 1..].chars()) {

@@ -147,7 +147,8 @@ fn overlong_fields_and_binary_rows_are_skipped() {
         .filter_map(|r| r.as_ref().err().map(ToString::to_string))
         .collect();
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(errors[0].starts_with("line 2: column 2 is longer than"));
+    assert!(errors[0].starts_with("line 2: column 2 is longer than 8 bytes"));
+    assert_eq!(size(MAX_FIELD_BYTES), "1 MiB");
     assert!(errors[1].starts_with("line 5: contains binary data"));
     let ok: Vec<usize> = rows
         .iter()

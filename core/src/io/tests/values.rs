@@ -14,6 +14,8 @@ fn amounts_in_every_common_notation() {
     assert_eq!(amount("EUR 1 234,50"), (123_450, Some("EUR".into())));
     assert_eq!(amount("1\u{202F}234,5 €"), (123_450, Some("EUR".into())));
     assert_eq!(amount("1234"), (123_400, None));
+    assert_eq!(amount(".5"), (50, None));
+    assert_eq!(amount("12.50-"), (-1250, None));
     assert_eq!(amount("1,5"), (150, None));
     assert_eq!(amount("0.500"), (50, None));
     assert_eq!(amount("12.3000"), (1230, None));
