@@ -59,7 +59,7 @@ impl Record {
             })
             .collect();
         // Device clocks differ; show newest first by the time each device gave.
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|e| std::cmp::Reverse(e.at));
         out
     }
 
