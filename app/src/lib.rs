@@ -5,6 +5,7 @@ mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
 mod deals;
+mod duplicates;
 mod icons;
 mod leads;
 mod pages;
@@ -18,6 +19,8 @@ pub mod sync;
 mod tasks;
 mod timeline;
 mod toasts;
+mod transfer;
+mod views;
 pub mod workspace;
 
 pub use app::App;

@@ -1031,3 +1031,163 @@ fn request_persistent_storage() {
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
+
+/// Records read, changed and written per IndexedDB transaction by [`Workspace::edit_many`]:
+/// small enough that a chunk's work stays well under a long task (~50 ms).
+const BULK_CHUNK: usize = 32;
+
+/// What [`Workspace::edit_many`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkOutcome {
+    /// Records that changed (an edit that changes nothing is not a change).
+    pub changed: usize,
+    /// Records left as they were, with why (not stored here, unreadable, refused the change).
+    pub skipped: Vec<String>,
+}
+
+impl Workspace {
+    /// Applies `change` to every record of `ids` (bulk tag, owner, delete, restore), each as
+    /// its own Automerge change so every record syncs and merges like a single edit. Records
+    /// are read and written in chunks of [`BULK_CHUNK`], one IndexedDB transaction per chunk,
+    /// and the browser runs its other tasks between chunks; `progress(done, total)` is called
+    /// after each. Lists refresh as chunks land (throttled for big selections). A record that
+    /// refuses the change is skipped and reported; a failed write stops here and is retried
+    /// like any unsaved write.
+    pub async fn edit_many(
+        self,
+        ids: Vec<RecordId>,
+        change: impl Fn(&mut Edit<'_>) -> Result<(), RecordError>,
+        progress: impl Fn(usize, usize),
+    ) -> Result<BulkOutcome, ActionError> {
+        self.check_writable()?;
+        let store = self.store()?;
+        let author = self.author()?;
+        let total = ids.len();
+        let mut outcome = BulkOutcome::default();
+        for (n, chunk) in ids.chunks(BULK_CHUNK).enumerate() {
+            let keys: Vec<&str> = chunk.iter().map(RecordId::as_str).collect();
+            let stored = store.records(&keys).await?;
+            let now = now_ms();
+            let mut writes = Vec::with_capacity(chunk.len());
+            {
+                let inner = self.inner();
+                let mut open = inner.open.borrow_mut();
+                for (id, stored) in chunk.iter().zip(stored) {
+                    let bytes = match stored {
+                        Ok(Some(bytes)) => bytes,
+                        Ok(None) => {
+                            outcome.skipped.push(format!("{id}: not on this device"));
+                            continue;
+                        }
+                        Err(reason) => {
+                            outcome.skipped.push(format!("{id}: {reason}"));
+                            continue;
+                        }
+                    };
+                    let write = match open.get_mut(id) {
+                        // An open copy holds edits the stored bytes may not: change it.
+                        Some(entry) => {
+                            std::iter::once(&bytes.snapshot)
+                                .chain(&bytes.changes)
+                                .for_each(|b| drop(entry.record.apply(b)));
+                            bulk_write(&mut entry.record, now, &change, None)
+                                .inspect(|_| entry.chunks += 1)
+                        }
+                        None => {
+                            let chunks: Vec<&[u8]> =
+                                bytes.changes.iter().map(Vec::as_slice).collect();
+                            let due = Store::needs_compaction(&bytes).then(|| bytes.shape());
+                            Record::load(id.clone(), &bytes.snapshot, &chunks, &author)
+                                .map_err(|e| e.to_string())
+                                .and_then(|mut record| bulk_write(&mut record, now, &change, due))
+                        }
+                    };
+                    match write {
+                        Ok(Some(write)) => writes.push(write),
+                        Ok(None) => {}
+                        Err(reason) => outcome.skipped.push(format!("{id}: {reason}")),
+                    }
+                }
+            }
+            outcome.changed += writes.len();
+            if !writes.is_empty() {
+                self.persist_chunk(&store, writes, total).await?;
+            }
+            progress(((n + 1) * BULK_CHUNK).min(total), total);
+            next_tick().await;
+        }
+        self.revision.update(|r| *r += 1);
+        Ok(outcome)
+    }
+
+    /// [`Workspace::persist`] for a chunk of writes: one transaction, in order after any
+    /// unsaved write.
+    async fn persist_chunk(
+        self,
+        store: &Store,
+        writes: Vec<RecordWrite>,
+        total: usize,
+    ) -> Result<(), ActionError> {
+        let inner = self.inner();
+        {
+            let mut directory = inner.directory.borrow_mut();
+            for w in &writes {
+                if let Ok(summary) = Summary::decode(&w.summary) {
+                    directory.upsert(summary);
+                }
+            }
+        }
+        self.refresh_after_remote(total);
+        if !inner.unsaved.borrow().is_empty() {
+            inner.unsaved.borrow_mut().extend(writes);
+            self.report_unsaved("earlier changes are still waiting to be saved".into());
+            return Ok(());
+        }
+        inner.in_flight.set(inner.in_flight.get() + 1);
+        self.save_state.set(SaveState::Saving);
+        let result = store.write_many(writes.clone()).await;
+        inner.in_flight.set(inner.in_flight.get() - 1);
+        match result {
+            Ok(()) => {
+                if inner.in_flight.get() == 0 && inner.unsaved.borrow().is_empty() {
+                    self.save_state.set(SaveState::Saved);
+                }
+                self.local_change_saved();
+                Ok(())
+            }
+            Err(e) => {
+                inner.unsaved.borrow_mut().extend(writes);
+                self.report_unsaved(e.to_string());
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// One record's change in a bulk edit, as the write that stores it; `None` if nothing changed.
+/// `compact`: what was read, when the stored chunks are due for compaction.
+fn bulk_write(
+    record: &mut Record,
+    now: i64,
+    change: &impl Fn(&mut Edit<'_>) -> Result<(), RecordError>,
+    compact: Option<(usize, usize)>,
+) -> Result<Option<RecordWrite>, String> {
+    let Some(change_bytes) = record.edit(now, change).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let append = match compact {
+        Some(seen) => Append::Compact {
+            snapshot: record.save(),
+            chunk: change_bytes.clone(),
+            seen,
+        },
+        None => Append::Changes(change_bytes.clone()),
+    };
+    Ok(Some(RecordWrite {
+        id: record.id().to_string(),
+        kind: record.kind().as_str().into(),
+        append,
+        summary: record.summary().encode(),
+        outbox: Some(change_bytes),
+    }))
+}
