@@ -7,6 +7,7 @@ use kith_core::record::RecordKind;
 
 use crate::account::{InviteAccept, Members, SignIn, SignUp, WorkspacePicker};
 use crate::deals::{DealPage, DealsPage, NewDeal, PipelineSettings};
+use crate::duplicates::DuplicatesPage;
 use crate::leads::LeadsPage;
 use crate::pages::{NotFound, Settings};
 use crate::records::{NewRecord, RecordList, RecordPage};
@@ -16,6 +17,7 @@ use crate::sync::SyncEngine;
 use crate::tasks::{MyTasks, TaskPage};
 use crate::timeline::ActivityPage;
 use crate::toasts::Toasts;
+use crate::transfer::{DataPage, ImportPage};
 use crate::workspace::Workspace;
 
 /// The whole app: the account, the open workspace and its sync engine (which provides the
@@ -58,6 +60,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tasks/:id") view=TaskPage/>
                     <Route path=path!("/settings") view=Settings/>
                     <Route path=path!("/settings/pipelines") view=PipelineSettings/>
+                    <Route path=path!("/settings/data") view=DataPage/>
+                    <Route path=path!("/import") view=ImportPage/>
+                    <Route path=path!("/duplicates") view=DuplicatesPage/>
                     <Route path=path!("/settings/members") view=Members/>
                     <Route path=path!("/signin") view=SignIn/>
                     <Route path=path!("/signup") view=SignUp/>
