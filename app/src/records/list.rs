@@ -34,12 +34,14 @@ struct Row {
 }
 
 /// The list of `kind`. A page of its own (title, "New" button) unless `embedded` in another
-/// page (deals, tasks), which then owns the title; an embedded list keeps its saved view in
+/// page (deals and tasks always are), which then owns the title; an embedded list keeps its saved view in
 /// `?saved=<id>` instead of `?view=<id>`, leaving `view` to the page.
 #[component]
 pub fn RecordList(kind: RecordKind, #[prop(optional)] embedded: bool) -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let title = kind_plural(kind);
+    // Deals and tasks lists live inside the pages of those sections.
+    let embedded = embedded || matches!(kind, RecordKind::Deal | RecordKind::Task);
     if !embedded {
         document().set_title(&format!("{title} · Kith"));
     }
