@@ -94,6 +94,11 @@ pub enum ClientMessage {
     /// Which record this connection is looking at (`None`: none). Ephemeral, never stored.
     /// Only after `Join`; a record id that is not a UUID closes the connection with 4400.
     Viewing { record: Option<String> },
+    /// Erases a record for good (a person's right to erasure): the relay deletes every change
+    /// and snapshot it holds of the record, tells every device (`Erased`), and from then on
+    /// drops changes to it. Answered like a push: `Ack` once durable, or `PushRefused`
+    /// (viewers). Erasing twice is harmless.
+    Erase { batch: u64, record: String },
 }
 
 /// One Automerge change (its raw bytes, as `Change::raw_bytes`) to one record.
@@ -220,6 +225,14 @@ pub enum ServerMessage {
     /// another node are not listed.
     Presence {
         viewers: Vec<Viewer>,
+    },
+    /// These records were erased (in log order, at the log position `cursor`): delete every
+    /// byte of them and ignore anything that still arrives for them. After it the client may
+    /// store `cursor`; `caught_up` as in `Records`.
+    Erased {
+        records: Vec<String>,
+        cursor: u64,
+        caught_up: bool,
     },
 }
 

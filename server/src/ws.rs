@@ -245,6 +245,13 @@ async fn handle(
             let reply = push(state, s, batch, changes).await?;
             send(socket, &reply).await
         }
+        ClientMessage::Erase { batch, record } => {
+            let Some(s) = session.as_mut() else {
+                return violation("Join a workspace before erasing");
+            };
+            let reply = erase(state, s, batch, &record).await?;
+            send(socket, &reply).await
+        }
         ClientMessage::Viewing { record } => {
             let Some(s) = session.as_mut() else {
                 return violation("Join a workspace before sending Viewing");
@@ -416,6 +423,46 @@ async fn push(
         batch,
         head: appended.head,
     })
+}
+
+async fn erase(
+    state: &AppState,
+    session: &mut Session,
+    batch: u64,
+    record: &str,
+) -> Result<ServerMessage, Option<Close>> {
+    let Ok(record) = RecordId::parse(record) else {
+        return Ok(refused(
+            batch,
+            Refusal::Invalid,
+            "the record id is not a UUID".into(),
+        ));
+    };
+    recheck(state, session).await?;
+    if !session.access.role.can_write() {
+        return Ok(refused(
+            batch,
+            Refusal::ReadOnly,
+            format!(
+                "a {} of this workspace cannot erase records",
+                Role::as_str(session.access.role)
+            ),
+        ));
+    }
+    let head = match log::erase(
+        &state.db,
+        &session.workspace,
+        &session.access.user.id,
+        record.as_str(),
+    )
+    .await
+    {
+        Ok(Some(head)) => head,
+        Ok(None) => return Err(Some(denied(Denied::Forbidden))),
+        Err(e) => return Err(Some(internal(&e))),
+    };
+    state.hub.ring(&session.workspace, head);
+    Ok(ServerMessage::Ack { batch, head })
 }
 
 fn truncate(mut text: String, max: usize) -> String {

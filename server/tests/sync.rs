@@ -278,6 +278,75 @@ async fn reordered(backend: Backend) {
 }
 on_both_backends!(reordered_pushes_rebuild_the_same_record, reordered);
 
+async fn erasure(backend: Backend) {
+    let env = Env::start(backend).await;
+    let alice = env.seed.person("Alice").await;
+    let bob = env.seed.person("Bob").await;
+    let victor = env.seed.person("Victor").await;
+    let ours = env
+        .seed
+        .team(
+            "Ours",
+            &[
+                (&alice, Role::Owner),
+                (&bob, Role::Member),
+                (&victor, Role::Viewer),
+            ],
+        )
+        .await;
+    let addr = env.addr();
+    let mut a = Device::synced(addr, &alice.token, &ours, 0).await;
+    let mut b = Device::synced(addr, &bob.token, &ours, 0).await;
+    let (mut ada, changes) = person_record(&alice, "Ada Lovelace");
+    let (mut kept, kept_changes) = person_record(&alice, "Grace Hopper");
+    a.push_record(&ada, &changes).await;
+    a.push_record(&kept, &kept_changes).await;
+    b.until("Bob has both", |d| d.has(&mut ada) && d.has(&mut kept))
+        .await;
+    let id = ada.id().to_string();
+
+    // A viewer cannot erase; a bad id is refused; nothing changes.
+    let mut v = Device::synced(addr, &victor.token, &ours, 0).await;
+    assert_eq!(v.erase(&id).await.unwrap_err().0, Refusal::ReadOnly);
+    assert_eq!(a.erase("not-a-uuid").await.unwrap_err().0, Refusal::Invalid);
+    assert_eq!(env.seed.change_count(&ours).await, 4);
+
+    // Alice erases Ada: Bob is told, and the relay keeps no byte of her (only the mark).
+    let head = a.erase(&id).await.expect("erased");
+    assert_eq!(head, 5);
+    b.until("Bob hears of the erasure", |d| d.erased.contains(&id))
+        .await;
+    assert!(!b.docs.contains_key(&id));
+    assert_eq!(b.cursor, 5);
+    assert_eq!(
+        env.seed.change_count(&ours).await,
+        3,
+        "Grace's two changes and the erasure mark"
+    );
+    assert_eq!(a.erase(&id).await.expect("erasing again is harmless"), 5);
+
+    // Bob's offline edit to Ada arrives later: acked, dropped, forwarded to nobody.
+    let mut bobs_copy = ada.clone();
+    let late = rename(&mut bobs_copy, "Ada King");
+    b.push_record(&bobs_copy, &[late]).await;
+    assert_eq!(env.seed.change_count(&ours).await, 3);
+    let seen = a.barrier().await;
+    assert_eq!(items_in(&seen), 0, "{seen:?}");
+
+    // A new device never sees Ada; a device that was behind is told to erase her.
+    let fresh = Device::synced(addr, &bob.token, &ours, 0).await;
+    assert!(!fresh.docs.contains_key(&id));
+    assert!(fresh.has(&mut kept));
+    let behind = Device::synced(addr, &bob.token, &ours, 2).await;
+    assert_eq!(behind.erased, [id.clone()]);
+    drop((a, b, v, fresh, behind));
+    env.stop().await;
+}
+on_both_backends!(
+    an_erased_record_leaves_the_log_reaches_every_device_and_stays_erased,
+    erasure
+);
+
 async fn viewer_refused(backend: Backend) {
     let env = Env::start(backend).await;
     let alice = env.seed.person("Alice").await;

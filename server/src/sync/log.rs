@@ -20,8 +20,25 @@ pub const ACCESS_CHANNEL: &str = "kith_access";
 pub struct LogRow {
     pub seq: u64,
     pub record: String,
+    /// Empty for the mark an erasure leaves (an Automerge change is never empty).
     pub bytes: Vec<u8>,
 }
+
+impl LogRow {
+    /// This row says the record was erased.
+    pub fn is_erasure(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+/// The hash column of an erasure mark: one per erased record (the log's hash uniqueness
+/// makes erasing twice a no-op), never a hex Automerge hash.
+fn erasure_hash(record: &str) -> String {
+    format!("erased:{record}")
+}
+
+/// SQL condition excluding erasure marks from reads that want changes only.
+const NOT_ERASURE: &str = "hash NOT LIKE 'erased:%'";
 
 /// A record's compacted document, holding every change of the record with seq <= `seq`.
 #[derive(Debug, Clone)]
@@ -91,7 +108,29 @@ pub async fn append(
     };
     let received_at = now_ms();
     let mut added = Vec::new();
+    let mut erased: Vec<&str> = Vec::new();
+    let mut checked: Vec<&str> = Vec::new();
+    for (record, _) in changes {
+        if checked.contains(&record.as_str()) {
+            continue;
+        }
+        checked.push(record);
+        let mark: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM changes WHERE workspace_id = $1 AND hash = $2")
+                .bind(workspace)
+                .bind(erasure_hash(record))
+                .fetch_optional(&mut *tx)
+                .await?;
+        if mark.is_some() {
+            erased.push(record);
+        }
+    }
     for (record, change) in changes {
+        // An erased record stays erased: what still arrives for it is dropped (and acked,
+        // so the device's outbox empties).
+        if erased.contains(&record.as_str()) {
+            continue;
+        }
         let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO changes (workspace_id, seq, record_id, hash, user_id, bytes, received_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -133,6 +172,75 @@ pub async fn append(
     }))
 }
 
+/// Erases `record`: deletes its changes and snapshot and logs an erasure mark in their place,
+/// in one transaction. Returns the log's head after it, or `None` when there is no such
+/// workspace. Erasing an erased record changes nothing.
+pub async fn erase(
+    db: &Db,
+    workspace: &str,
+    user: &str,
+    record: &str,
+) -> Result<Option<u64>, Error> {
+    let mut tx = db.pool().begin().await?;
+    let head: Option<i64> =
+        sqlx::query_scalar("UPDATE workspaces SET head = head WHERE id = $1 RETURNING head")
+            .bind(workspace)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(head) = head else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let already: Option<i64> =
+        sqlx::query_scalar("SELECT seq FROM changes WHERE workspace_id = $1 AND hash = $2")
+            .bind(workspace)
+            .bind(erasure_hash(record))
+            .fetch_optional(&mut *tx)
+            .await?;
+    if already.is_some() {
+        tx.rollback().await?;
+        return Ok(Some(seq(head)));
+    }
+    sqlx::query("DELETE FROM changes WHERE workspace_id = $1 AND record_id = $2")
+        .bind(workspace)
+        .bind(record)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM snapshots WHERE workspace_id = $1 AND record_id = $2")
+        .bind(workspace)
+        .bind(record)
+        .execute(&mut *tx)
+        .await?;
+    let head = head + 1;
+    sqlx::query(
+        "INSERT INTO changes (workspace_id, seq, record_id, hash, user_id, bytes, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(workspace)
+    .bind(head)
+    .bind(record)
+    .bind(erasure_hash(record))
+    .bind(user)
+    .bind(Vec::<u8>::new())
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE workspaces SET head = $2 WHERE id = $1")
+        .bind(workspace)
+        .bind(head)
+        .execute(&mut *tx)
+        .await?;
+    if db.dialect() == Dialect::Postgres {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(LOG_CHANNEL)
+            .bind(format!("{workspace} {head}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(seq(head)))
+}
+
 /// Up to `limit` changes after `cursor`, in seq order.
 pub async fn after(
     db: &Db,
@@ -166,10 +274,10 @@ pub async fn record_ids(
     after: &str,
     limit: usize,
 ) -> Result<Vec<String>, Error> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar(&format!(
         "SELECT DISTINCT record_id FROM changes WHERE workspace_id = $1 AND record_id > $2 \
-         ORDER BY record_id LIMIT $3",
-    )
+             AND {NOT_ERASURE} ORDER BY record_id LIMIT $3"
+    ))
     .bind(workspace)
     .bind(after)
     .bind(limit as i64)
@@ -191,7 +299,7 @@ pub async fn record_changes(
         "SELECT c.seq, c.record_id, c.bytes FROM changes c \
          LEFT JOIN snapshots s ON s.workspace_id = c.workspace_id AND s.record_id = c.record_id \
          WHERE c.workspace_id = $1 AND c.record_id >= $2 AND c.record_id <= $3 AND c.seq <= $4 \
-           AND c.seq > COALESCE(s.seq, 0) \
+           AND c.seq > COALESCE(s.seq, 0) AND c.hash NOT LIKE 'erased:%' \
          ORDER BY c.record_id, c.seq",
     )
     .bind(workspace)
@@ -244,10 +352,10 @@ pub async fn record_state(
 ) -> Result<(Option<Snapshot>, Vec<LogRow>), Error> {
     let snapshot = snapshots(db, workspace, record, record).await?.pop();
     let from = snapshot.as_ref().map_or(0, |s| s.seq);
-    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT seq, bytes FROM changes WHERE workspace_id = $1 AND record_id = $2 AND seq > $3 \
-         ORDER BY seq",
-    )
+    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(&format!(
+        "SELECT seq, bytes FROM changes WHERE workspace_id = $1 AND record_id = $2 \
+             AND seq > $3 AND {NOT_ERASURE} ORDER BY seq"
+    ))
     .bind(workspace)
     .bind(record)
     .bind(bound(from))
@@ -266,8 +374,11 @@ pub async fn record_state(
 
 /// Stores a record's snapshot unless a newer one is already there.
 pub async fn save_snapshot(db: &Db, workspace: &str, snapshot: &Snapshot) -> Result<(), Error> {
+    // Never for an erased record (a compaction may have read it before it was erased).
     sqlx::query(
-        "INSERT INTO snapshots (workspace_id, record_id, seq, bytes) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO snapshots (workspace_id, record_id, seq, bytes) \
+         SELECT $1, $2, $3, $4 WHERE NOT EXISTS \
+           (SELECT 1 FROM changes WHERE workspace_id = $1 AND hash = $5) \
          ON CONFLICT (workspace_id, record_id) DO UPDATE SET seq = excluded.seq, \
          bytes = excluded.bytes WHERE snapshots.seq < excluded.seq",
     )
@@ -275,6 +386,7 @@ pub async fn save_snapshot(db: &Db, workspace: &str, snapshot: &Snapshot) -> Res
     .bind(&snapshot.record)
     .bind(bound(snapshot.seq))
     .bind(&snapshot.bytes)
+    .bind(erasure_hash(&snapshot.record))
     .execute(db.pool())
     .await?;
     Ok(())
@@ -290,7 +402,7 @@ pub async fn compaction_backlog(
     Ok(sqlx::query_as(
         "SELECT c.workspace_id, c.record_id FROM changes c \
          LEFT JOIN snapshots s ON s.workspace_id = c.workspace_id AND s.record_id = c.record_id \
-         WHERE c.seq > COALESCE(s.seq, 0) \
+         WHERE c.seq > COALESCE(s.seq, 0) AND c.hash NOT LIKE 'erased:%' \
          GROUP BY c.workspace_id, c.record_id HAVING COUNT(*) >= $1 LIMIT $2",
     )
     .bind(i64::from(min_changes))

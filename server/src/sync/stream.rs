@@ -146,10 +146,32 @@ impl Stream {
         if rows.is_empty() && !self.announce {
             return Ok(None);
         }
+        // Erasures go out on their own, in log order: the client deletes those records.
+        let erased: Vec<&LogRow> = rows
+            .iter()
+            .take(LOG_PAGE)
+            .take_while(|r| r.is_erasure())
+            .collect();
+        if !erased.is_empty() {
+            let taken = erased.len();
+            self.cursor = erased[taken - 1].seq;
+            let records = erased.iter().map(|r| r.record.clone()).collect();
+            let caught_up = taken == rows.len() && !more_in_db;
+            self.announce = !caught_up;
+            self.own = self.own.split_off(&(self.cursor + 1));
+            return Ok(Some(ServerMessage::Erased {
+                records,
+                cursor: self.cursor,
+                caught_up,
+            }));
+        }
         let mut items: Vec<RecordPayload> = Vec::new();
         let mut bytes = 0;
         let mut taken = 0;
         for row in rows.iter().take(LOG_PAGE) {
+            if row.is_erasure() {
+                break;
+            }
             let size = row.bytes.len() + row.record.len();
             let joins_last = items.last().is_some_and(|i| i.record == row.record);
             if !items.is_empty()

@@ -125,6 +125,8 @@ pub struct Device {
     pub batches: Vec<ServerMessage>,
     pub acks: HashMap<u64, PushOutcome>,
     pub presence: Option<Vec<Viewer>>,
+    /// Records the relay said were erased, in order.
+    pub erased: Vec<String>,
     next_batch: u64,
     next_nonce: u64,
 }
@@ -162,6 +164,7 @@ impl Device {
                     batches: Vec::new(),
                     acks: HashMap::new(),
                     presence: None,
+                    erased: Vec::new(),
                     next_batch: 1,
                     next_nonce: 1,
                 })
@@ -224,6 +227,18 @@ impl Device {
                 self.acks.insert(*batch, Err((*reason, message.clone())));
             }
             ServerMessage::Presence { viewers } => self.presence = Some(viewers.clone()),
+            ServerMessage::Erased {
+                records,
+                cursor,
+                caught_up,
+            } => {
+                for record in records {
+                    self.docs.remove(record);
+                    self.erased.push(record.clone());
+                }
+                self.cursor = *cursor;
+                self.caught_up = *caught_up;
+            }
             _ => {}
         }
     }
@@ -258,6 +273,21 @@ impl Device {
     pub async fn push(&mut self, changes: Vec<PushedChange>) -> PushOutcome {
         let batch = self.send_push(changes).await;
         self.until("the push's answer", |d| d.acks.contains_key(&batch))
+            .await;
+        self.acks[&batch].clone()
+    }
+
+    /// Asks the relay to erase `record` and waits for its answer.
+    pub async fn erase(&mut self, record: &str) -> PushOutcome {
+        let batch = self.next_batch;
+        self.next_batch += 1;
+        self.client
+            .send(&ClientMessage::Erase {
+                batch,
+                record: record.into(),
+            })
+            .await;
+        self.until("the erasure's answer", |d| d.acks.contains_key(&batch))
             .await;
         self.acks[&batch].clone()
     }
