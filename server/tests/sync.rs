@@ -338,7 +338,7 @@ async fn erasure(backend: Backend) {
     assert!(!fresh.docs.contains_key(&id));
     assert!(fresh.has(&mut kept));
     let behind = Device::synced(addr, &bob.token, &ours, 2).await;
-    assert_eq!(behind.erased, [id.clone()]);
+    assert_eq!(behind.erased, std::slice::from_ref(&id));
     drop((a, b, v, fresh, behind));
     env.stop().await;
 }
