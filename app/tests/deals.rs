@@ -360,6 +360,10 @@ async fn the_board_sums_columns_and_moves_deals_by_keyboard_pointer_and_select()
     until("the Lost button", || find(&tid("deal-lost")))
         .await
         .click();
+    until("the reason input", || {
+        find(&format!("{} {}", tid("deal-status"), tid("lost-reason")))
+    })
+    .await;
     set_value(
         &format!("{} {}", tid("deal-status"), tid("lost-reason")),
         "Budget cut",
@@ -395,7 +399,10 @@ async fn a_deal_is_created_from_the_form_and_the_pipeline_editor_drives_the_boar
     set_value(&tid("new-deal-name"), &name);
     set_value(&tid("new-deal-currency"), "usd");
     find(&tid("create-deal")).unwrap().click();
-    until("the deal page", || find(&tid("page-deal"))).await;
+    until_true("the deal page", || {
+        find(&tid("page-deal")).is_some() && window().location().pathname().unwrap() != "/deals/new"
+    })
+    .await;
     let id = RecordId::parse(
         window()
             .location()

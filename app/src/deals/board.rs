@@ -151,6 +151,7 @@ fn Board(pipeline: Memo<Pipeline>, all: Memo<Vec<Pipeline>>) -> impl IntoView {
                     s.kind == RecordKind::Deal && !s.deleted && pipeline_for(s, all).id == p.id
                 });
                 let b = board(deals, &p.stages);
+                let mut names = std::collections::HashMap::new();
                 BoardData {
                     columns: b
                         .columns
@@ -158,7 +159,10 @@ fn Board(pipeline: Memo<Pipeline>, all: Memo<Vec<Pipeline>>) -> impl IntoView {
                         .zip(b.totals)
                         .map(|(deals, totals)| ColumnData {
                             totals,
-                            cards: deals.iter().map(|s| CardData::of(s, d, &p)).collect(),
+                            cards: deals
+                                .iter()
+                                .map(|s| CardData::of(s, d, &p, &mut names))
+                                .collect(),
                         })
                         .collect(),
                     won: b.won,
@@ -205,7 +209,7 @@ fn Board(pipeline: Memo<Pipeline>, all: Memo<Vec<Pipeline>>) -> impl IntoView {
     });
     view! {
         <p id="kanban-help" class="visually-hidden">
-            "Press Space or Enter to pick up a deal, the left and right arrow keys to move it between columns, Space or Enter to drop it, Escape to cancel."
+            "Enter opens a deal. Space picks it up; then the left and right arrow keys move it between columns, Space or Enter drops it and Escape cancels."
         </p>
         {move || empty.get().then(|| view! {
             <p class="muted kanban-empty" data-testid="kanban-empty">

@@ -1,6 +1,8 @@
 //! A deal's card on the board: what it shows, opening it, moving it by keyboard (Space/Enter
 //! to pick up, arrows, Space/Enter to drop, Escape) or with its "Move to…" select.
 
+use std::collections::HashMap;
+
 use kith_core::directory::Directory;
 use kith_core::ids::RecordId;
 use kith_core::pipeline::{Placement, format_amount, placement};
@@ -31,7 +33,13 @@ pub struct CardData {
 }
 
 impl CardData {
-    pub fn of(s: &Summary, d: &Directory, pipeline: &Pipeline) -> Self {
+    /// `names` caches owners' display names (each lookup reads local storage).
+    pub fn of(
+        s: &Summary,
+        d: &Directory,
+        pipeline: &Pipeline,
+        names: &mut HashMap<String, String>,
+    ) -> Self {
         let unknown_stage = matches!(
             placement(s, &pipeline.stages),
             Placement::Stage {
@@ -65,7 +73,10 @@ impl CardData {
             owner: if s.owner.is_empty() {
                 String::new()
             } else {
-                display_name(&s.owner)
+                names
+                    .entry(s.owner.clone())
+                    .or_insert_with(|| display_name(&s.owner))
+                    .clone()
             },
             zone: format!("stage:{zone}"),
             unknown_stage,

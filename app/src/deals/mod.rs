@@ -106,7 +106,7 @@ pub async fn move_deal(
     name: String,
     target: Target,
 ) -> bool {
-    let reopen = ws.summary(&id).is_some_and(|s| {
+    let reopen = untrack(|| ws.summary(&id)).is_some_and(|s| {
         s.status == DealStatus::Won.as_str() || s.status == DealStatus::Lost.as_str()
     });
     let result = ws

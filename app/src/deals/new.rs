@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::{last_currency, pipelines, remember_currency};
 use crate::records::record_path;
-use crate::workspace::{ActionError, Workspace};
+use crate::workspace::{ActionError, Phase, Workspace};
 
 /// Names suggested at most for the company and person inputs.
 const SUGGESTIONS: usize = 20;
@@ -32,35 +32,40 @@ pub fn NewDeal() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let amount = RwSignal::new(String::new());
     let currency = RwSignal::new(last_currency());
-    let pipeline = RwSignal::new({
-        let wanted = param("pipeline");
-        all.with_untracked(|ps| {
-            ps.iter()
-                .find(|p| p.id.as_str() == wanted)
-                .unwrap_or(&ps[0])
-                .id
-                .to_string()
-        })
-    });
+    // Pre-filled once the workspace has opened (the ids may not be known before).
+    let pipeline = RwSignal::new(param("pipeline"));
     let stage = RwSignal::new(param("stage"));
     let close = RwSignal::new(String::new());
-    let company = RwSignal::new(name_of(&param("company")));
-    let person = RwSignal::new(name_of(&param("person")));
+    let company = RwSignal::new(String::new());
+    let person = RwSignal::new(String::new());
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) || ws.phase.get() != Phase::Ready {
+            return done.unwrap_or(false);
+        }
+        untrack(|| {
+            company.set(name_of(&param("company")));
+            person.set(name_of(&param("person")));
+        });
+        true
+    });
     let person_id = param("person");
     let error = RwSignal::new(None::<(&'static str, String)>);
     let busy = RwSignal::new(false);
-    let stages = Memo::new(move |_| {
+    let chosen = Memo::new(move |_| {
         let id = pipeline.get();
         all.with(|ps| {
             ps.iter()
                 .find(|p| p.id.as_str() == id)
                 .unwrap_or(&ps[0])
-                .stages
                 .clone()
         })
     });
+    let stages = Memo::new(move |_| chosen.with(|p| p.stages.clone()));
     // A stage from another pipeline (or none) becomes the pipeline's first.
     Effect::new(move |_| {
+        if ws.phase.get() != Phase::Ready {
+            return;
+        }
         let stages = stages.get();
         if !stages.iter().any(|s| s.id == stage.get_untracked()) {
             stage.set(stages.first().map(|s| s.id.clone()).unwrap_or_default());
@@ -103,22 +108,24 @@ pub fn NewDeal() -> impl IntoView {
             },
         };
         let (company_name, person_name) = (company.get_untracked(), person.get_untracked());
-        let (company_id, person_found) = ws.with_directory(|d| {
-            let company = d
-                .find_by_name(RecordKind::Company, &company_name)
-                .map(|s| s.id.clone());
-            // The pre-filled person is exact even when two people share a name.
-            let person = RecordId::parse(&person_id)
-                .ok()
-                .filter(|id| {
-                    d.get(id)
-                        .is_some_and(|s| s.name.trim() == person_name.trim())
-                })
-                .or_else(|| {
-                    d.find_by_name(RecordKind::Person, &person_name)
-                        .map(|s| s.id.clone())
-                });
-            (company, person)
+        let (company_id, person_found) = untrack(|| {
+            ws.with_directory(|d| {
+                let company = d
+                    .find_by_name(RecordKind::Company, &company_name)
+                    .map(|s| s.id.clone());
+                // The pre-filled person is exact even when two people share a name.
+                let person = RecordId::parse(&person_id)
+                    .ok()
+                    .filter(|id| {
+                        d.get(id)
+                            .is_some_and(|s| s.name.trim() == person_name.trim())
+                    })
+                    .or_else(|| {
+                        d.find_by_name(RecordKind::Person, &person_name)
+                            .map(|s| s.id.clone())
+                    });
+                (company, person)
+            })
         });
         if !person_name.trim().is_empty() && person_found.is_none() {
             return error.set(Some((
@@ -131,7 +138,7 @@ pub fn NewDeal() -> impl IntoView {
         let (name, currency, pipeline, stage, close) = (
             name.get_untracked(),
             currency.get_untracked(),
-            pipeline.get_untracked(),
+            chosen.get_untracked().id.to_string(),
             stage.get_untracked(),
             close.get_untracked(),
         );
@@ -238,7 +245,7 @@ pub fn NewDeal() -> impl IntoView {
                 <div class="field-row">
                     <div class="field">
                         <label class="field__label" for="new-deal-pipeline">"Pipeline"</label>
-                        <select id="new-deal-pipeline" class="input" data-testid="new-deal-pipeline" prop:value=pipeline
+                        <select id="new-deal-pipeline" class="input" data-testid="new-deal-pipeline" prop:value=move || chosen.read().id.to_string()
                             on:change=move |ev| pipeline.set(event_target_value(&ev))>
                             {move || all.get().into_iter().map(|p| view! { <option value=p.id.to_string()>{p.name}</option> }).collect_view()}
                         </select>

@@ -88,19 +88,24 @@ fn open_deals(
     id: &RecordId,
     stage: Option<&str>,
 ) -> Vec<RecordId> {
-    ws.with_directory(|d| {
-        (0..d.len())
-            .map(|i| d.at(i))
-            .filter(|s| s.kind == RecordKind::Deal && !s.deleted && &pipeline_for(s, all).id == id)
-            .filter(|s| {
-                stage.is_none_or(|st| {
-                    s.deal_stage == st
-                        && s.status != DealStatus::Won.as_str()
-                        && s.status != DealStatus::Lost.as_str()
+    // Called from event handlers: reading, not subscribing.
+    untrack(|| {
+        ws.with_directory(|d| {
+            (0..d.len())
+                .map(|i| d.at(i))
+                .filter(|s| {
+                    s.kind == RecordKind::Deal && !s.deleted && &pipeline_for(s, all).id == id
                 })
-            })
-            .map(|s| s.id.clone())
-            .collect()
+                .filter(|s| {
+                    stage.is_none_or(|st| {
+                        s.deal_stage == st
+                            && s.status != DealStatus::Won.as_str()
+                            && s.status != DealStatus::Lost.as_str()
+                    })
+                })
+                .map(|s| s.id.clone())
+                .collect()
+        })
     })
 }
 

@@ -15,6 +15,10 @@ pub fn Settings() -> impl IntoView {
         <div class="page" data-testid="page-settings">
             <PageHeader title="Settings"/>
             <crate::account::AccountSettings/>
+            <section class="card" aria-labelledby="settings-pipelines">
+                <h2 class="card__title" id="settings-pipelines">"Deals"</h2>
+                <a href="/settings/pipelines" data-testid="settings-pipelines">"Pipelines"</a>
+            </section>
             <section class="card" aria-labelledby="settings-relay">
                 <h2 class="card__title" id="settings-relay">"Relay"</h2>
                 <dl class="facts">
