@@ -13,7 +13,9 @@ use super::editors::{
 };
 use super::{kind_noun, kind_plural, record_path, section_path};
 use crate::account::display_name;
+use crate::leads::{QualificationPanel, RecordDeals, StageStepper, score_label};
 use crate::sync::SyncEngine;
+use crate::timeline::Timeline;
 use crate::toasts::Toasts;
 use crate::workspace::{Phase, Workspace};
 
@@ -128,6 +130,7 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
         });
     };
     let restore_id = id.clone();
+    let timeline_id = id.clone();
 
     view! {
         <div class="page page--record" data-testid=format!("record-{}", kind_noun(kind))>
@@ -168,53 +171,61 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
                         }
                     })
                 }
-                // A disabled fieldset disables every control inside it: a viewer can read, not edit.
-                <fieldset class="record-fields" disabled=read_only>
-                <legend class="visually-hidden">"Record fields"</legend>
-                <div class="record-grid">
-                    <section class="card" aria-labelledby="card-main">
-                        <h2 class="card__title" id="card-main">{if kind == RecordKind::Company { "Company" } else { "Contact" }}</h2>
-                        <TextField field=Field::Name/>
-                        {match kind {
-                            RecordKind::Company => view! {
-                                <TextField field=Field::Domain input_type="url" placeholder="example.com"/>
-                                <TextField field=Field::Industry/>
-                                <TextField field=Field::Size placeholder="e.g. 11–50"/>
-                            }.into_any(),
-                            _ => view! {
-                                <TextField field=Field::Title/>
-                                <CompanyField/>
-                                <ChannelList channel=Channel::Email/>
-                                <ChannelList channel=Channel::Phone/>
-                            }.into_any(),
-                        }}
-                    </section>
-                    <section class="card" aria-labelledby="card-status">
-                        <h2 class="card__title" id="card-status">"Status"</h2>
-                        <StageField/>
-                        <TextField field=Field::Owner/>
-                        {(kind == RecordKind::Person).then(|| view! { <TextField field=Field::Source placeholder="e.g. referral, website"/> })}
-                        <TagEditor/>
-                    </section>
-                    <section class="card" aria-labelledby="card-address">
-                        <h2 class="card__title" id="card-address">"Address"</h2>
-                        <TextField field=Field::Street/>
-                        <div class="field-row">
-                            <TextField field=Field::City/>
-                            <TextField field=Field::Postcode/>
+                <div class="record-layout">
+                    // A disabled fieldset disables every control inside it: a viewer can read, not edit.
+                    <fieldset class="record-fields record-layout__main" disabled=read_only>
+                        <legend class="visually-hidden">"Record fields"</legend>
+                        <StageStepper/>
+                        <QualificationPanel/>
+                        <div class="record-grid">
+                            <section class="card" aria-labelledby="card-main">
+                                <h2 class="card__title" id="card-main">{if kind == RecordKind::Company { "Company" } else { "Contact" }}</h2>
+                                <TextField field=Field::Name/>
+                                {match kind {
+                                    RecordKind::Company => view! {
+                                        <TextField field=Field::Domain input_type="url" placeholder="example.com"/>
+                                        <TextField field=Field::Industry/>
+                                        <TextField field=Field::Size placeholder="e.g. 11–50"/>
+                                    }.into_any(),
+                                    _ => view! {
+                                        <TextField field=Field::Title/>
+                                        <CompanyField/>
+                                        <ChannelList channel=Channel::Email/>
+                                        <ChannelList channel=Channel::Phone/>
+                                    }.into_any(),
+                                }}
+                            </section>
+                            <section class="card" aria-labelledby="card-status">
+                                <h2 class="card__title" id="card-status">"Status"</h2>
+                                <StageField/>
+                                <TextField field=Field::Owner/>
+                                {(kind == RecordKind::Person).then(|| view! { <TextField field=Field::Source placeholder="e.g. referral, website"/> })}
+                                <TagEditor/>
+                            </section>
+                            <section class="card" aria-labelledby="card-address">
+                                <h2 class="card__title" id="card-address">"Address"</h2>
+                                <TextField field=Field::Street/>
+                                <div class="field-row">
+                                    <TextField field=Field::City/>
+                                    <TextField field=Field::Postcode/>
+                                </div>
+                                <div class="field-row">
+                                    <TextField field=Field::Region/>
+                                    <TextField field=Field::Country/>
+                                </div>
+                            </section>
+                            <section class="card card--wide" aria-labelledby="card-notes">
+                                <h2 class="card__title visually-hidden" id="card-notes">"Notes"</h2>
+                                <NotesEditor/>
+                            </section>
+                            <RecordDeals kind/>
+                            {(kind == RecordKind::Company).then(|| view! { <CompanyPeople/> })}
                         </div>
-                        <div class="field-row">
-                            <TextField field=Field::Region/>
-                            <TextField field=Field::Country/>
-                        </div>
-                    </section>
-                    <section class="card card--wide" aria-labelledby="card-notes">
-                        <h2 class="card__title visually-hidden" id="card-notes">"Notes"</h2>
-                        <NotesEditor/>
-                    </section>
-                    {(kind == RecordKind::Company).then(|| view! { <CompanyPeople/> })}
+                    </fieldset>
+                    <div class="record-layout__side">
+                        <Timeline record=Some(timeline_id.clone())/>
+                    </div>
                 </div>
-                </fieldset>
             </Show>
         </div>
     }
@@ -324,6 +335,8 @@ fn CompanyPeople() -> impl IntoView {
                                 <li>
                                     <a href=record_path(RecordKind::Person, &p.id)>{if p.name.is_empty() { "(no name)".to_string() } else { p.name.clone() }}</a>
                                     <span class="muted">{p.title.clone()}</span>
+                                    {p.stage.map(|st| view! { <span class="badge">{st.label()}</span> })}
+                                    {p.score.map(|sc| view! { <span class="lead-score">{score_label(Some(sc))}</span> })}
                                 </li>
                             }).collect_view()}
                         </ul>

@@ -7,7 +7,7 @@ use kith_core::ids::RecordId;
 use kith_core::record::{Channel, Edit, Field, LifecycleStage, Record, RecordError, RecordKind};
 use leptos::prelude::*;
 
-use crate::account::display_name;
+pub use super::conflict::ConflictNote;
 use crate::workspace::{ActionError, Workspace};
 
 /// Companies suggested at most while typing a person's company.
@@ -165,7 +165,10 @@ pub fn StageField() -> impl IntoView {
                 }
             >
                 <option value="">"—"</option>
-                {LifecycleStage::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                // `selected` per option: the select's value is set before its options exist.
+                {LifecycleStage::ALL.iter().map(|s| view! {
+                    <option value=s.as_str() prop:selected=move || saved.get() == s.as_str()>{s.label()}</option>
+                }).collect_view()}
             </select>
             <ConflictNote field=Field::Stage/>
             <FieldError error/>
@@ -437,36 +440,6 @@ pub fn NotesEditor() -> impl IntoView {
             ></textarea>
             <FieldError error/>
         </div>
-    }
-}
-
-/// When a field holds values written concurrently on different devices: each value, who wrote
-/// it, and a button to keep it.
-#[component]
-pub fn ConflictNote(field: Field) -> impl IntoView {
-    let scope = expect_context::<RecordScope>();
-    let candidates = Memo::new(move |_| scope.read(|r| r.candidates(field)).unwrap_or_default());
-    let error = RwSignal::new(None::<String>);
-    move || {
-        let values = candidates.get();
-        (values.len() > 1).then(|| {
-            view! {
-                <div class="conflict" role="group" aria-label=format!("Conflicting values for {}", field.label()) data-testid=format!("conflict-{}", field.key())>
-                    <span class="conflict__title">"Changed on two devices at once. Keep:"</span>
-                    {values.into_iter().map(|c| {
-                        let value = c.value.clone();
-                        let who = c.author.map(|a| display_name(&a.0)).unwrap_or_else(|| "unknown".into());
-                        view! {
-                            <button type="button" class="button button--small" title=format!("written by {who}") on:click=move |_| {
-                                let value = value.clone();
-                                scope.apply(error, move |e| e.set(field, &value));
-                            }>{c.value.clone()}</button>
-                        }
-                    }).collect_view()}
-                    <FieldError error/>
-                </div>
-            }
-        })
     }
 }
 

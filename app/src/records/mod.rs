@@ -1,12 +1,17 @@
 //! People and companies: lists, the create form, record pages.
 
 mod columns;
+mod conflict;
 mod detail;
 mod editors;
 mod list;
 mod new;
 
+pub use conflict::ConflictNote;
 pub use detail::RecordPage;
+pub use editors::{FieldError, RecordScope, TextField};
+// Used by the deal page.
+pub use editors::{CompanyField, NotesEditor, TagEditor};
 pub use list::RecordList;
 pub use new::NewRecord;
 

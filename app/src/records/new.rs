@@ -1,9 +1,11 @@
 //! Creating a person or company: the few fields people fill in first, validated together.
+//! `?stage=lead` presets the lifecycle stage (the Leads page's "New lead").
 
-use kith_core::record::{Channel, Field, RecordError, RecordKind};
+use kith_core::ids::RecordId;
+use kith_core::record::{Channel, Field, LifecycleStage, RecordError, RecordKind};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::{kind_noun, kind_plural, record_path, section_path};
 use crate::workspace::{ActionError, Workspace};
@@ -17,6 +19,13 @@ pub fn NewRecord(kind: RecordKind) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let domain = RwSignal::new(String::new());
+    let company = RwSignal::new(String::new());
+    let preset = use_query_map()
+        .read_untracked()
+        .get("stage")
+        .and_then(|s| LifecycleStage::parse(&s));
+    let stage = RwSignal::new(preset.map(|s| s.as_str().to_string()).unwrap_or_default());
+    let lead = preset == Some(LifecycleStage::Lead);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
@@ -28,16 +37,19 @@ pub fn NewRecord(kind: RecordKind) -> impl IntoView {
         }
         busy.set(true);
         let navigate = navigate.clone();
-        let (name, email, phone, domain) = (
+        let (name, email, phone, domain, stage, company) = (
             name.get_untracked(),
             email.get_untracked(),
             phone.get_untracked(),
             domain.get_untracked(),
+            stage.get_untracked(),
+            company.get_untracked().trim().to_string(),
         );
         leptos::task::spawn_local(async move {
             let created = ws
                 .create(kind, move |e| {
                     e.set(Field::Name, &name)?;
+                    e.set(Field::Stage, &stage)?;
                     if kind == RecordKind::Company && !domain.trim().is_empty() {
                         e.set(Field::Domain, &domain)?;
                     }
@@ -50,6 +62,14 @@ pub fn NewRecord(kind: RecordKind) -> impl IntoView {
                     Ok(())
                 })
                 .await;
+            // The person exists now; their company (found by name, else created) comes second,
+            // so a refused email never leaves a stray company behind.
+            let created = match created {
+                Ok(id) if kind == RecordKind::Person && !company.is_empty() => {
+                    link_company(ws, &id, &company).await.map(|()| id)
+                }
+                other => other,
+            };
             busy.set(false);
             match created {
                 Ok(id) => navigate(&record_path(kind, &id), Default::default()),
@@ -83,9 +103,15 @@ pub fn NewRecord(kind: RecordKind) -> impl IntoView {
     view! {
         <div class="page page--narrow" data-testid=format!("new-{noun}")>
             <nav class="breadcrumb" aria-label="Breadcrumb">
-                <A href=section_path(kind)>{format!("← {}", kind_plural(kind))}</A>
+                {if lead {
+                    view! { <A href="/leads">"← Leads"</A> }.into_any()
+                } else {
+                    view! { <A href=section_path(kind)>{format!("← {}", kind_plural(kind))}</A> }.into_any()
+                }}
             </nav>
-            <header class="page__header"><h1 class="page__title">{format!("New {noun}")}</h1></header>
+            <header class="page__header">
+                <h1 class="page__title">{if lead { format!("New lead ({noun})") } else { format!("New {noun}") }}</h1>
+            </header>
             {move || (!ws.writable.get()).then(|| view! {
                 <div class="alert view-only" role="status" data-testid="view-only">
                     <strong>"View only."</strong>
@@ -99,8 +125,34 @@ pub fn NewRecord(kind: RecordKind) -> impl IntoView {
                     _ => view! {
                         {input("new-email", "Email", "email", email)}
                         {input("new-phone", "Phone", "tel", phone)}
+                        <div class="field">
+                            <label class="field__label" for="new-company">"Company"</label>
+                            <input
+                                id="new-company"
+                                class="input"
+                                list="new-company-names"
+                                placeholder="Type a company's name"
+                                data-testid="new-company"
+                                prop:value=company
+                                on:input=move |ev| company.set(event_target_value(&ev))
+                            />
+                            <datalist id="new-company-names">
+                                <For each=move || company_names(ws, &company.get()) key=|n| n.clone() let(name)>
+                                    <option value=name></option>
+                                </For>
+                            </datalist>
+                        </div>
                     }.into_any(),
                 }}
+                <div class="field">
+                    <label class="field__label" for="new-stage">{Field::Stage.label()}</label>
+                    <select id="new-stage" class="input" data-testid="new-stage" prop:value=stage on:change=move |ev| stage.set(event_target_value(&ev))>
+                        <option value="">"—"</option>
+                        {LifecycleStage::ALL.iter().map(|s| view! {
+                            <option value=s.as_str() prop:selected=move || stage.read().as_str() == s.as_str()>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
                 {move || error.get().map(|message| view! { <p class="field__error" role="alert" data-testid="form-error">{message}</p> })}
                 <div class="form-actions">
                     <button type="submit" class="button button--primary" data-testid="create-record" disabled=move || busy.get() || !ws.writable.get()>
@@ -111,4 +163,41 @@ pub fn NewRecord(kind: RecordKind) -> impl IntoView {
             </form>
         </div>
     }
+}
+
+/// Companies offered while typing: a few whose name starts with what is typed.
+fn company_names(ws: Workspace, typed: &str) -> Vec<String> {
+    let typed = typed.trim().to_lowercase();
+    if typed.is_empty() {
+        return Vec::new();
+    }
+    ws.with_directory(|d| {
+        let mut names: Vec<String> = (0..d.len())
+            .map(|i| d.at(i))
+            .filter(|s| s.kind == RecordKind::Company && !s.deleted)
+            .filter(|s| s.name.to_lowercase().starts_with(&typed))
+            .map(|s| s.name.clone())
+            .take(20)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    })
+}
+
+/// Sets person `id`'s company to the one named `name`, creating it when there is none.
+async fn link_company(ws: Workspace, id: &RecordId, name: &str) -> Result<(), ActionError> {
+    let existing = ws.with_directory(|d| {
+        d.find_by_name(RecordKind::Company, name)
+            .map(|c| c.id.clone())
+    });
+    let company = match existing {
+        Some(c) => c,
+        None => {
+            ws.create(RecordKind::Company, |e| e.set(Field::Name, name))
+                .await?
+        }
+    };
+    ws.edit(id, |e| e.set(Field::CompanyId, company.as_str()))
+        .await
 }
