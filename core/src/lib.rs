@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod backoff;
+pub mod backup;
 pub mod changes;
 pub mod directory;
 pub mod ids;

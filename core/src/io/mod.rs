@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod mapping;
+pub mod plan;
 pub mod text;
 pub mod values;
 pub mod vcard;
