@@ -3,6 +3,7 @@
 
 mod choices;
 mod history;
+mod lineage;
 mod schema;
 
 use automerge::transaction::{CommitOptions, Transactable};
@@ -13,6 +14,7 @@ pub use choices::{
     Visibility,
 };
 pub use history::HistoryEntry;
+pub use lineage::LateChanges;
 pub use schema::{Channel, Field, RecordKind};
 
 use crate::ids::{RecordId, UserId};

@@ -1,0 +1,604 @@
+//! Likely duplicate people and companies, found over summaries by key (never all pairs):
+//! people with the same email or phone, or a similar name at the same company; companies
+//! with the same domain or the same name once legal suffixes are ignored. Pairs are joined
+//! into groups (A~B and B~C make one group). Deleted records are ignored; pairs the user said
+//! are not duplicates (`Record::not_duplicates`) are left out.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::ids::RecordId;
+use crate::record::RecordKind;
+use crate::summary::Summary;
+use crate::validate::phone_digits;
+
+/// A key shared by more records than this is a shared address (info@, a switchboard), not a
+/// sign of duplicates.
+pub const MAX_BUCKET: usize = 25;
+/// Within a company of at most this many people every pair of names is compared; above it
+/// only equal name keys are.
+const FUZZY_COMPANY_SIZE: usize = 200;
+/// Phone numbers match on their last digits (country and trunk prefixes vary).
+const PHONE_DIGITS: usize = 9;
+
+/// Why two records look like the same one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    /// The normalised address.
+    Email(String),
+    /// The phone as written on the first record.
+    Phone(String),
+    /// Similar names at this company.
+    Name {
+        company: RecordId,
+    },
+    Domain(String),
+    /// The normalised company name.
+    CompanyName(String),
+}
+
+/// How sure a reason is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Strength {
+    Possible,
+    Strong,
+}
+
+impl Reason {
+    pub fn strength(&self) -> Strength {
+        match self {
+            Self::Email(_) | Self::Phone(_) | Self::Domain(_) => Strength::Strong,
+            Self::Name { .. } | Self::CompanyName(_) => Strength::Possible,
+        }
+    }
+
+    /// "Same email ana@acme.example", "Similar name at Acme", …; `company_name` names a company.
+    pub fn describe(&self, company_name: impl Fn(&RecordId) -> Option<String>) -> String {
+        match self {
+            Self::Email(e) => format!("Same email {e}"),
+            Self::Phone(p) => format!("Same phone {p}"),
+            Self::Name { company } => match company_name(company) {
+                Some(name) => format!("Similar name at {name}"),
+                None => "Similar name at the same company".into(),
+            },
+            Self::Domain(d) => format!("Same domain {d}"),
+            Self::CompanyName(_) => "Same company name".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
+    pub a: RecordId,
+    pub b: RecordId,
+    pub reason: Reason,
+}
+
+/// Records that look like one; `ids` oldest first (the natural survivor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub kind: RecordKind,
+    pub ids: Vec<RecordId>,
+    /// Distinct reasons, strongest first.
+    pub reasons: Vec<Reason>,
+    pub strength: Strength,
+}
+
+/// The unordered pair `(a, b)` in a canonical order, as dismissed pairs are kept.
+pub fn pair_key(a: &RecordId, b: &RecordId) -> (RecordId, RecordId) {
+    if a <= b {
+        (a.clone(), b.clone())
+    } else {
+        (b.clone(), a.clone())
+    }
+}
+
+/// An address as matched: lower-cased; for Gmail, dots and a `+suffix` ignored.
+pub fn email_key(email: &str) -> String {
+    let lower = email.trim().to_lowercase();
+    let Some((local, domain)) = lower.rsplit_once('@') else {
+        return lower;
+    };
+    if domain == "gmail.com" || domain == "googlemail.com" {
+        let local = local.split('+').next().unwrap_or_default().replace('.', "");
+        return format!("{local}@gmail.com");
+    }
+    lower
+}
+
+/// The last [`PHONE_DIGITS`] digits; `None` for shorter numbers (too short to tell).
+pub fn phone_key(phone: &str) -> Option<String> {
+    // An extension is not part of the number.
+    let lower = phone.to_lowercase();
+    let main = ["ext", "x", "#"]
+        .iter()
+        .find_map(|sep| lower.split_once(sep).map(|(m, _)| m))
+        .unwrap_or(&lower);
+    let digits = phone_digits(main);
+    let digits = digits.trim_start_matches('+');
+    (digits.len() >= PHONE_DIGITS).then(|| digits[digits.len() - PHONE_DIGITS..].to_string())
+}
+
+/// A name as compared: accents, case and punctuation dropped, "Silva, Ana" = "Ana Silva",
+/// words sorted (so the order does not matter).
+pub fn name_key(name: &str) -> String {
+    let name = match name.split_once(',') {
+        Some((last, first)) if !first.contains(',') => format!("{first} {last}"),
+        _ => name.to_string(),
+    };
+    let mut words = words(&name);
+    words.retain(|w| !["dr", "mr", "mrs", "ms", "prof"].contains(&w.as_str()));
+    words.sort();
+    words.join(" ")
+}
+
+/// A company name as compared: like [`name_key`] without legal suffixes (Inc, Ltd, GmbH, …),
+/// words kept in order.
+pub fn company_key(name: &str) -> String {
+    const SUFFIXES: [&str; 13] = [
+        "inc",
+        "incorporated",
+        "ltd",
+        "limited",
+        "gmbh",
+        "llc",
+        "corp",
+        "corporation",
+        "plc",
+        "sa",
+        "ag",
+        "bv",
+        "co",
+    ];
+    let mut words = words(name);
+    while words.len() > 1 && words.last().is_some_and(|w| SUFFIXES.contains(&w.as_str())) {
+        words.pop();
+    }
+    words.join(" ")
+}
+
+fn words(text: &str) -> Vec<String> {
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match fold(c) {
+            Some(s) => folded.push_str(s),
+            None if c.is_alphanumeric() => folded.push(c),
+            None => folded.push(' '),
+        }
+    }
+    folded.split_whitespace().map(str::to_string).collect()
+}
+
+/// Latin letters with diacritics → their base letters.
+fn fold(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à'..='å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
+        'ď' | 'đ' => "d",
+        'è'..='ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+        'ĥ' | 'ħ' => "h",
+        'ì'..='ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
+        'ĵ' => "j",
+        'ķ' => "k",
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
+        'ò'..='ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
+        'œ' => "oe",
+        'ŕ' | 'ŗ' | 'ř' => "r",
+        'ś' | 'ŝ' | 'ş' | 'š' => "s",
+        'ß' => "ss",
+        'ţ' | 'ť' | 'ŧ' => "t",
+        'ù'..='ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
+        'ŵ' => "w",
+        'ý' | 'ÿ' | 'ŷ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        _ => return None,
+    })
+}
+
+/// Whether two name keys ([`name_key`]) look like one person: equal, one's words all in the
+/// other's (a middle name), or a typo or two apart.
+pub fn similar_names(a: &str, b: &str) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let (wa, wb): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+    let (short, long) = if wa.len() <= wb.len() {
+        (&wa, &wb)
+    } else {
+        (&wb, &wa)
+    };
+    if short.len() >= 2 && short.iter().all(|w| long.contains(w)) {
+        return true;
+    }
+    let len = a.chars().count().min(b.chars().count());
+    let allowed = match len {
+        0..=5 => 0,
+        6..=9 => 1,
+        _ => 2,
+    };
+    allowed > 0 && within_distance(a, b, allowed)
+}
+
+/// Levenshtein distance at most `max`, stopping early once it cannot be.
+fn within_distance(a: &str, b: &str, max: usize) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return false;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut row = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        row[0] = i + 1;
+        let mut best = row[0];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            row[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(row[j] + 1);
+            best = best.min(row[j + 1]);
+        }
+        if best > max {
+            return false;
+        }
+        std::mem::swap(&mut prev, &mut row);
+    }
+    prev[b.len()] <= max
+}
+
+/// One record as the detector keeps it.
+struct Entry {
+    id: RecordId,
+    kind: RecordKind,
+    created_at: i64,
+    name_key: String,
+}
+
+/// Builds the indexes one summary at a time (so a page can feed it in slices), then reports
+/// the pairs.
+#[derive(Default)]
+pub struct Detector {
+    entries: Vec<Entry>,
+    emails: HashMap<String, Vec<u32>>,
+    phones: HashMap<String, (String, Vec<u32>)>,
+    domains: HashMap<String, Vec<u32>>,
+    company_names: HashMap<String, Vec<u32>>,
+    /// People by company.
+    staff: HashMap<RecordId, Vec<u32>>,
+}
+
+impl Detector {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Indexes one summary; deleted records and kinds other than people and companies are
+    /// skipped.
+    pub fn add(&mut self, s: &Summary) {
+        if s.deleted || !matches!(s.kind, RecordKind::Person | RecordKind::Company) {
+            return;
+        }
+        let i = self.entries.len() as u32;
+        let push = |map: &mut HashMap<String, Vec<u32>>, key: String| {
+            let list = map.entry(key).or_default();
+            if list.last() != Some(&i) && list.len() <= MAX_BUCKET {
+                list.push(i);
+            }
+        };
+        let name_key = match s.kind {
+            RecordKind::Person => {
+                for e in &s.emails {
+                    push(&mut self.emails, email_key(e));
+                }
+                for p in &s.phones {
+                    if let Some(key) = phone_key(p) {
+                        let (_, list) = self
+                            .phones
+                            .entry(key)
+                            .or_insert_with(|| (p.clone(), Vec::new()));
+                        if list.last() != Some(&i) && list.len() <= MAX_BUCKET {
+                            list.push(i);
+                        }
+                    }
+                }
+                if let Some(company) = &s.company_id {
+                    self.staff.entry(company.clone()).or_default().push(i);
+                }
+                name_key(&s.name)
+            }
+            _ => {
+                if !s.domain.is_empty() {
+                    let d = s.domain.trim().to_lowercase();
+                    push(
+                        &mut self.domains,
+                        d.strip_prefix("www.").unwrap_or(&d).to_string(),
+                    );
+                }
+                let key = company_key(&s.name);
+                if !key.is_empty() {
+                    push(&mut self.company_names, key.clone());
+                }
+                key
+            }
+        };
+        self.entries.push(Entry {
+            id: s.id.clone(),
+            kind: s.kind,
+            created_at: s.created_at,
+            name_key,
+        });
+    }
+
+    /// Every likely duplicate pair (a record may be in several).
+    pub fn pairs(&self) -> Vec<Pair> {
+        let mut out = Vec::new();
+        let mut bucket = |list: &[u32], reason: &dyn Fn() -> Reason| {
+            if list.len() < 2 || list.len() > MAX_BUCKET {
+                return;
+            }
+            for &other in &list[1..] {
+                out.push(self.pair(list[0], other, reason()));
+            }
+        };
+        for (key, list) in &self.emails {
+            bucket(list, &|| Reason::Email(key.clone()));
+        }
+        for (shown, list) in self.phones.values() {
+            bucket(list, &|| Reason::Phone(shown.clone()));
+        }
+        for (key, list) in &self.domains {
+            bucket(list, &|| Reason::Domain(key.clone()));
+        }
+        for (key, list) in &self.company_names {
+            bucket(list, &|| Reason::CompanyName(key.clone()));
+        }
+        for (company, staff) in &self.staff {
+            self.similar_staff(company, staff, &mut out);
+        }
+        out
+    }
+
+    fn similar_staff(&self, company: &RecordId, staff: &[u32], out: &mut Vec<Pair>) {
+        let reason = || Reason::Name {
+            company: company.clone(),
+        };
+        if staff.len() <= FUZZY_COMPANY_SIZE {
+            for (n, &a) in staff.iter().enumerate() {
+                for &b in &staff[n + 1..] {
+                    let (ka, kb) = (&self.entries[a as usize], &self.entries[b as usize]);
+                    if similar_names(&ka.name_key, &kb.name_key) {
+                        out.push(self.pair(a, b, reason()));
+                    }
+                }
+            }
+            return;
+        }
+        let mut by_key: HashMap<&str, u32> = HashMap::new();
+        for &i in staff {
+            let key = self.entries[i as usize].name_key.as_str();
+            if key.is_empty() {
+                continue;
+            }
+            match by_key.get(key) {
+                Some(&first) => out.push(self.pair(first, i, reason())),
+                None => {
+                    by_key.insert(key, i);
+                }
+            }
+        }
+    }
+
+    fn pair(&self, a: u32, b: u32, reason: Reason) -> Pair {
+        Pair {
+            a: self.entries[a as usize].id.clone(),
+            b: self.entries[b as usize].id.clone(),
+            reason,
+        }
+    }
+
+    /// The groups of [`Detector::pairs`] without the `dismissed` pairs (see [`pair_key`]),
+    /// strongest first, then biggest.
+    pub fn groups(&self, pairs: &[Pair], dismissed: &HashSet<(RecordId, RecordId)>) -> Vec<Group> {
+        let index: HashMap<&RecordId, usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (&e.id, i))
+            .collect();
+        let mut sets = UnionFind::new(self.entries.len());
+        let kept: Vec<(usize, usize, &Reason)> = pairs
+            .iter()
+            .filter(|p| p.a != p.b && !dismissed.contains(&pair_key(&p.a, &p.b)))
+            .filter_map(|p| Some((*index.get(&p.a)?, *index.get(&p.b)?, &p.reason)))
+            .collect();
+        for &(a, b, _) in &kept {
+            sets.union(a, b);
+        }
+        let mut by_root: HashMap<usize, (Vec<usize>, Vec<Reason>)> = HashMap::new();
+        for &(a, b, reason) in &kept {
+            let (members, reasons) = by_root.entry(sets.find(a)).or_default();
+            members.extend([a, b]);
+            if !reasons.contains(reason) {
+                reasons.push(reason.clone());
+            }
+        }
+        let mut groups: Vec<Group> = by_root
+            .into_values()
+            .map(|(mut members, mut reasons)| {
+                members.sort_unstable();
+                members.dedup();
+                members.sort_by_key(|&i| (self.entries[i].created_at, i));
+                reasons.sort_by_key(|r| std::cmp::Reverse(r.strength()));
+                Group {
+                    kind: self.entries[members[0]].kind,
+                    strength: reasons[0].strength(),
+                    ids: members
+                        .into_iter()
+                        .map(|i| self.entries[i].id.clone())
+                        .collect(),
+                    reasons,
+                }
+            })
+            .collect();
+        groups.sort_by(|a, b| {
+            b.strength
+                .cmp(&a.strength)
+                .then(b.ids.len().cmp(&a.ids.len()))
+                .then(a.ids[0].cmp(&b.ids[0]))
+        });
+        groups
+    }
+}
+
+/// Groups of likely duplicates among `summaries` (in one go; see [`Detector`] to slice).
+pub fn find<'s>(
+    summaries: impl IntoIterator<Item = &'s Summary>,
+    dismissed: &HashSet<(RecordId, RecordId)>,
+) -> Vec<Group> {
+    let mut detector = Detector::new();
+    for s in summaries {
+        detector.add(s);
+    }
+    let pairs = detector.pairs();
+    detector.groups(&pairs, dismissed)
+}
+
+struct UnionFind {
+    parent: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        Self {
+            parent: (0..n).collect(),
+        }
+    }
+
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
+}
+
+/// A record about to be created or imported, as [`check`] compares it.
+#[derive(Debug, Clone, Default)]
+pub struct Candidate {
+    pub kind: Option<RecordKind>,
+    pub name: String,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub company_id: Option<RecordId>,
+    pub domain: String,
+    /// The record itself, when checking one that exists.
+    pub exclude: Option<RecordId>,
+}
+
+/// A live record that `check` found like the candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub id: RecordId,
+    pub name: String,
+    pub reason: Reason,
+}
+
+/// At most this many matches are returned.
+pub const MAX_MATCHES: usize = 5;
+
+/// The live records of the candidate's kind that look like it (on create, on import), the
+/// strongest reason for each, strong matches first. One linear pass with cheap comparisons.
+pub fn check<'s>(
+    candidate: &Candidate,
+    summaries: impl IntoIterator<Item = &'s Summary>,
+) -> Vec<Match> {
+    let Some(kind) = candidate.kind else {
+        return Vec::new();
+    };
+    let emails: Vec<String> = candidate.emails.iter().map(|e| email_key(e)).collect();
+    let phones: Vec<(String, &String)> = candidate
+        .phones
+        .iter()
+        .filter_map(|p| Some((phone_key(p)?, p)))
+        .collect();
+    let domain = candidate.domain.trim().to_lowercase();
+    let domain = domain.strip_prefix("www.").unwrap_or(&domain).to_string();
+    let name = match kind {
+        RecordKind::Company => company_key(&candidate.name),
+        _ => name_key(&candidate.name),
+    };
+    let mut out: Vec<Match> = Vec::new();
+    for s in summaries {
+        if s.kind != kind || s.deleted || candidate.exclude.as_ref() == Some(&s.id) {
+            continue;
+        }
+        let reason = match kind {
+            RecordKind::Person => s
+                .emails
+                .iter()
+                .map(|e| email_key(e))
+                .find(|e| emails.contains(e))
+                .map(Reason::Email)
+                .or_else(|| {
+                    s.phones.iter().find_map(|p| {
+                        let key = phone_key(p)?;
+                        phones
+                            .iter()
+                            .find(|(k, _)| *k == key)
+                            .map(|(_, shown)| Reason::Phone((*shown).clone()))
+                    })
+                })
+                .or_else(|| {
+                    let company = candidate.company_id.as_ref()?;
+                    (s.company_id.as_ref() == Some(company)
+                        && similar_names(&name, &name_key(&s.name)))
+                    .then(|| Reason::Name {
+                        company: company.clone(),
+                    })
+                }),
+            RecordKind::Company => {
+                let same_domain = !domain.is_empty() && s.domain.eq_ignore_ascii_case(&domain);
+                if same_domain {
+                    Some(Reason::Domain(domain.clone()))
+                } else if !name.is_empty() && company_key(&s.name) == name {
+                    Some(Reason::CompanyName(name.clone()))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            out.push(Match {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                reason,
+            });
+        }
+    }
+    out.sort_by_key(|m| std::cmp::Reverse(m.reason.strength()));
+    out.truncate(MAX_MATCHES);
+    out
+}
+
+#[cfg(test)]
+mod tests;
