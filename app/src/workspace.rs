@@ -18,6 +18,9 @@ use leptos::prelude::*;
 use crate::store::{Append, COMPACT_AFTER_CHANGES, RecordWrite, Store, StoreError};
 use crate::sync::tasks::{StepClock, next_tick};
 
+mod transfer;
+pub use transfer::{Fill, WRITE_CHUNK};
+
 /// The IndexedDB database holding this browser's workspace.
 pub const DATABASE: &str = "kith";
 /// Summaries read per step while the workspace opens.

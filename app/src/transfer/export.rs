@@ -1,0 +1,190 @@
+//! What leaves Kith: CSV of a list (the columns shown) or of a whole kind, vCards of people,
+//! and the workspace backup; and the backup's restore.
+
+use kith_core::backup::{self, BackupRecord, BackupWriter, WorkspaceRef};
+use kith_core::directory::Directory;
+use kith_core::io::csv::{WriteOptions, write_row};
+use kith_core::io::vcard::{ContactCard, VcardVersion, write_cards};
+use kith_core::record::RecordKind;
+use kith_core::summary::Summary;
+use kith_core::view::{Lookup, ViewField, texts_of};
+
+use super::files::iso_day;
+use crate::session::{ActiveWorkspace, active_workspace};
+use crate::sync::tasks::{StepClock, next_tick};
+use crate::workspace::{Workspace, now_ms};
+
+/// The UTF-8 byte-order mark: Excel reads a CSV as UTF-8 only when it starts with one.
+pub const BOM: &str = "\u{feff}";
+
+/// A list's rows as CSV with the columns it shows, in its order: what "Export this view"
+/// downloads (the list pages call it; nothing here does). Formulas are neutralised (a cell starting with `=`, `+`, `-`, `@` gets a `'`).
+#[allow(dead_code)]
+pub fn view_csv<'a>(
+    dir: &Directory,
+    rows: impl IntoIterator<Item = &'a Summary>,
+    columns: &[ViewField],
+    excel_bom: bool,
+) -> String {
+    let lookup = Lookup::new(dir);
+    let options = WriteOptions::default();
+    let mut out = String::from(if excel_bom { BOM } else { "" });
+    let header: Vec<&str> = columns.iter().map(|c| c.label()).collect();
+    write_row(&mut out, &header, &options);
+    for s in rows {
+        let cells: Vec<String> = columns.iter().map(|c| cell(*c, s, dir, &lookup)).collect();
+        write_row(&mut out, &cells, &options);
+    }
+    out
+}
+
+/// Every live record of `kind` with every column summaries carry, its id first (so a
+/// later import can update by id).
+pub fn kind_csv(dir: &Directory, kind: RecordKind, options: &WriteOptions, bom: bool) -> String {
+    let lookup = Lookup::new(dir);
+    let columns = ViewField::for_kind(kind);
+    let mut out = String::from(if bom { BOM } else { "" });
+    let mut header = vec!["Record id"];
+    header.extend(columns.iter().map(|c| c.label()));
+    write_row(&mut out, &header, options);
+    for s in dir.of_kind(kind).filter(|s| !s.deleted) {
+        let mut cells = vec![s.id.to_string()];
+        cells.extend(columns.iter().map(|c| cell(*c, s, dir, &lookup)));
+        write_row(&mut out, &cells, options);
+    }
+    out
+}
+
+/// One cell as a spreadsheet wants it: amounts as plain decimals, times as dates.
+fn cell(column: ViewField, s: &Summary, dir: &Directory, lookup: &Lookup) -> String {
+    match column {
+        ViewField::Amount => s.amount.map(plain_amount).unwrap_or_default(),
+        ViewField::Probability => lookup
+            .probability_of(s)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        ViewField::Score => s.score.map(|p| p.to_string()).unwrap_or_default(),
+        ViewField::Pipeline => lookup
+            .pipeline_of(s)
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+        ViewField::DealStage => lookup
+            .stage_of(s)
+            .map(|(_, name)| name.to_string())
+            .unwrap_or_else(|| s.deal_stage.clone()),
+        ViewField::CloseDate => s.close_date.clone(),
+        ViewField::DueAt | ViewField::OccurredAt => s.due_at.map(iso_day).unwrap_or_default(),
+        ViewField::Created => iso_day(s.created_at),
+        ViewField::Updated => iso_day(s.updated_at),
+        ViewField::Tags => s.tags.join("; "),
+        ViewField::Email | ViewField::Phone => texts_of(column, s, dir).join("; "),
+        _ => texts_of(column, s, dir).join(" "),
+    }
+}
+
+/// Minor units as "1234.50" (no grouping: spreadsheets read it as a number).
+fn plain_amount(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// Live people as vCards.
+pub fn people_vcards(dir: &Directory, version: VcardVersion) -> String {
+    let cards: Vec<ContactCard> = dir
+        .of_kind(RecordKind::Person)
+        .filter(|s| !s.deleted)
+        .map(|s| {
+            let (given, family) = kith_core::io::values::split_full_name(&s.name);
+            ContactCard {
+                full_name: s.name.clone(),
+                given,
+                family,
+                emails: s
+                    .emails
+                    .iter()
+                    .map(|e| (String::new(), e.clone()))
+                    .collect(),
+                phones: s
+                    .phones
+                    .iter()
+                    .map(|p| (String::new(), p.clone()))
+                    .collect(),
+                org: s
+                    .company_id
+                    .as_ref()
+                    .and_then(|c| dir.name_of(c))
+                    .unwrap_or_default()
+                    .to_string(),
+                title: s.title.clone(),
+                city: s.city.clone(),
+                country: s.country.clone(),
+                categories: s.tags.clone(),
+                uid: format!("urn:uuid:{}", s.id),
+                ..ContactCard::default()
+            }
+        })
+        .collect();
+    write_cards(&cards, version)
+}
+
+/// The workspace as a backup names it.
+pub fn this_workspace() -> WorkspaceRef {
+    match active_workspace() {
+        ActiveWorkspace::Local => WorkspaceRef {
+            id: "local".into(),
+            name: "This device only".into(),
+        },
+        ActiveWorkspace::Relay { id, name, .. } => WorkspaceRef { id, name },
+    }
+}
+
+/// The whole workspace as a backup file; also what could not be read (left out).
+pub async fn backup_text(ws: Workspace) -> Result<(String, Vec<String>), String> {
+    let mut writer = BackupWriter::new(&this_workspace(), now_ms());
+    let problems = ws
+        .for_each_record(|records| {
+            for mut record in records {
+                writer.add(&BackupRecord::of(&mut record));
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((writer.finish(), problems))
+}
+
+/// Restores a backup file's text; a message for the user either way.
+pub async fn restore(
+    ws: Workspace,
+    text: &str,
+    progress: impl Fn(usize),
+) -> Result<String, String> {
+    let parsed = backup::read_backup(text).map_err(|e| e.to_string())?;
+    let count = ws.with_directory(|d| (0..d.len()).filter(|&i| !d.at(i).deleted).count());
+    backup::check_restore(&parsed, &this_workspace(), count).map_err(|e| e.to_string())?;
+    let author = ws.author_id().ok_or("The workspace is still loading")?;
+    let mut records = Vec::with_capacity(parsed.records.len());
+    let mut clock = StepClock::start();
+    for record in &parsed.records {
+        records.push(record.load(&author).map_err(|e| e.to_string())?);
+        if clock.due() {
+            next_tick().await;
+            clock = StepClock::start();
+        }
+    }
+    let total = records.len();
+    let (restored, kept) = ws
+        .restore_records(records, progress)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(if kept > 0 {
+        format!(
+            "Restored {restored} of {total} records; {kept} were here already and were left as they are."
+        )
+    } else {
+        format!(
+            "Restored {restored} records from “{}”.",
+            parsed.workspace.name
+        )
+    })
+}
