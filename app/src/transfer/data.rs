@@ -119,7 +119,7 @@ pub fn DataPage() -> impl IntoView {
                 <h2 class="card__title" id="data-csv-title">"Export CSV"</h2>
                 <div class="field">
                     <label for="export-kind">"Records"</label>
-                    <select id="export-kind" data-testid="export-kind" on:change=move |ev| kind.set(event_target_value(&ev).parse().unwrap_or(0))>
+                    <select class="input input--select" id="export-kind" data-testid="export-kind" on:change=move |ev| kind.set(event_target_value(&ev).parse().unwrap_or(0))>
                         {KINDS.iter().enumerate().map(|(i, k)| view! { <option value=i.to_string()>{k.1}</option> }).collect_view()}
                     </select>
                 </div>
@@ -139,7 +139,7 @@ pub fn DataPage() -> impl IntoView {
                 <h2 class="card__title" id="data-vcard-title">"Export people as vCards"</h2>
                 <div class="field">
                     <label for="export-vcard-version">"Version"</label>
-                    <select id="export-vcard-version" data-testid="export-vcard-version" on:change=move |ev| v3.set(event_target_value(&ev) == "3")>
+                    <select class="input input--select" id="export-vcard-version" data-testid="export-vcard-version" on:change=move |ev| v3.set(event_target_value(&ev) == "3")>
                         <option value="4">"vCard 4.0"</option>
                         <option value="3">"vCard 3.0 (older address books)"</option>
                     </select>

@@ -39,7 +39,7 @@ fn choice_select(
 ) -> impl IntoView {
     let selected = Signal::derive(selected);
     view! {
-        <select id=id data-testid=id disabled=disabled
+        <select class="input input--select" id=id data-testid=id disabled=disabled
             on:change=move |ev| on(event_target_value(&ev).parse().unwrap_or(0))>
             {labels.into_iter().enumerate().map(|(i, label)| {
                 view! { <option value=i.to_string() selected=move || selected.get() == i>{label}</option> }
@@ -193,7 +193,7 @@ fn Preview(w: Wizard) -> impl IntoView {
                                         <span class="transfer__col">{h}</span>
                                         <Show when=move || !w.vcard.get()>
                                             <label class="visually-hidden" for=id.clone()>{format!("Column {} goes to", i + 1)}</label>
-                                            <select id=id.clone() data-testid=id.clone() disabled=busy
+                                            <select class="input input--select" id=id.clone() data-testid=id.clone() disabled=busy
                                                 on:change=move |ev| {
                                                     let v = event_target_value(&ev);
                                                     let field = v.parse::<usize>().ok().and_then(|f| fields().get(f).copied());
@@ -258,7 +258,7 @@ fn DryRunPanel(w: Wizard, ws: Workspace) -> impl IntoView {
             <Show when=move || !w.issues.with(Vec::is_empty)>
                 <div class="field">
                     <label for="import-issue-filter">"Show"</label>
-                    <select id="import-issue-filter" data-testid="import-issue-filter" on:change=move |ev| filter.set(event_target_value(&ev))>
+                    <select class="input input--select" id="import-issue-filter" data-testid="import-issue-filter" on:change=move |ev| filter.set(event_target_value(&ev))>
                         <option value="all">"Every row to look at"</option>
                         <option value="error">"Errors"</option>
                         <option value="skip">"Skipped"</option>
