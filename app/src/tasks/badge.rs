@@ -59,8 +59,7 @@ fn set_app_badge(count: usize) {
         method.call0(&navigator)
     };
     // It answers with a promise that fails where badges are not allowed; nothing to do then.
-    if let Ok(promise) = result.and_then(|p| p.dyn_into::<js_sys::Promise>().map_err(JsValue::from))
-    {
+    if let Ok(promise) = result.and_then(|p| p.dyn_into::<js_sys::Promise>()) {
         leptos::task::spawn_local(async move {
             let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
         });

@@ -12,7 +12,6 @@ mod row;
 pub use badge::OverdueBadge;
 pub(crate) use form::{FieldError, TaskForm};
 pub use my_tasks::MyTasks;
-pub(crate) use reminders::CHECK_EVERY;
 pub(crate) use row::TaskRow;
 
 use kith_core::directory::Directory;

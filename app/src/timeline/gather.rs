@@ -124,6 +124,6 @@ pub fn items(d: &Directory, id: &RecordId, history: &[HistoryEntry], filter: Fil
                 }),
         );
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|item| std::cmp::Reverse(item.at));
     out
 }

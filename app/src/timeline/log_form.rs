@@ -34,6 +34,8 @@ pub fn LogActivity(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoV
     let kind = RwSignal::new(ActivityType::Call);
     let subject = RwSignal::new(String::new());
     let when = RwSignal::new(clock::to_input(clock::now()));
+    // Until the user sets "When", it means the moment the entry is logged.
+    let when_touched = RwSignal::new(false);
     let duration = RwSignal::new(String::new());
     let outcome = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
@@ -65,7 +67,11 @@ pub fn LogActivity(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoV
                 .collect();
         }
         subject_error.set(name.is_empty().then(|| "Add a subject or a note.".into()));
-        let at = clock::from_input(&when.get_untracked());
+        let at = if when_touched.get_untracked() {
+            clock::from_input(&when.get_untracked())
+        } else {
+            Some(clock::now())
+        };
         when_error.set(
             at.is_none()
                 .then(|| "Enter the date and time it happened.".into()),
@@ -124,6 +130,7 @@ pub fn LogActivity(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoV
                     notes.set(String::new());
                     participants.set(Vec::new());
                     when.set(clock::to_input(clock::now()));
+                    when_touched.set(false);
                 }
                 Err(ActionError::Record(RecordError::Invalid { field, message })) => {
                     error.set(Some(format!("{field}: {message}")))
@@ -197,8 +204,19 @@ pub fn LogActivity(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoV
                         data-testid="activity-when"
                         aria-invalid=move || when_error.read().is_some().to_string()
                         prop:value=when
-                        on:input=move |ev| when.set(event_target_value(&ev))
-                        on:change=move |ev| when.set(event_target_value(&ev))
+                        on:focus=move |_| {
+                            if !when_touched.get_untracked() {
+                                when.set(clock::to_input(clock::now()));
+                            }
+                        }
+                        on:input=move |ev| {
+                            when_touched.set(true);
+                            when.set(event_target_value(&ev));
+                        }
+                        on:change=move |ev| {
+                            when_touched.set(true);
+                            when.set(event_target_value(&ev));
+                        }
                     />
                     <FieldError error=when_error/>
                 </div>

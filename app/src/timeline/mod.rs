@@ -31,7 +31,6 @@ pub fn Timeline(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoView
     let shown = RwSignal::new(PAGE);
     let adding_task = RwSignal::new(false);
     let history = RwSignal::new(Vec::<HistoryEntry>::new());
-    let now = clock::ticking_now(crate::tasks::CHECK_EVERY);
 
     // The record's own changes come from its document: (re)read whenever the workspace changes.
     Effect::new(move |_| {
@@ -127,7 +126,8 @@ pub fn Timeline(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoView
                 }
                 let total = all.len();
                 let limit = shown.get().min(total);
-                let now = now.get();
+                // Day labels follow the items; re-rendering on a clock tick would drop focus.
+                let now = clock::now();
                 let mut days: Vec<(String, Vec<Item>)> = Vec::new();
                 for item in all.into_iter().take(limit) {
                     let day = clock::day_label(item.at, now);
