@@ -52,6 +52,18 @@ fn a_reminder_comes_once_per_due_time_and_only_for_times_since_the_last_check() 
 }
 
 #[wasm_bindgen_test]
+fn a_due_time_before_the_next_regular_check_gets_its_own_check() {
+    let now = 1_000 * MIN;
+    let every = MIN / 2;
+    assert_eq!(
+        logic::next_wait([now - 5, now + 5_000, now + 2_000], now, every),
+        Some(2_000)
+    );
+    assert_eq!(logic::next_wait([now + every, now - 1], now, every), None);
+    assert_eq!(logic::next_wait([], now, every), None);
+}
+
+#[wasm_bindgen_test]
 fn remembered_reminders_stay_bounded_keeping_the_newest() {
     let mut reminded = HashMap::new();
     for i in 0..(logic::MAX_REMEMBERED as i64 + 50) {
@@ -301,6 +313,74 @@ async fn log_a_call_add_an_overdue_task_tick_it_done_and_see_the_history() {
     type_into("[data-testid=item-status]", "open").await;
     until_true("the badge back", || {
         find("[data-testid=overdue-badge]").is_some_and(|b| !b.hidden())
+    })
+    .await;
+
+    // Back to the person; the call's page edits its outcome; deleting it can be undone.
+    click("[data-testid=page-task] .breadcrumb a").await;
+    click("[data-testid=timeline-item][data-kind=call] .timeline-item__title").await;
+    until("the call's page with its outcome", || {
+        find("[data-testid=page-activity] [data-testid=item-outcome]")
+            .filter(|_| value_of("[data-testid=item-outcome]") == "Connected")
+    })
+    .await;
+    type_into("[data-testid=item-outcome]", "Left voicemail").await;
+    until_true("the outcome saved", || {
+        find("[data-testid=save-state]").is_some_and(|s| s.inner_text() == "Saved")
+    })
+    .await;
+    click("[data-testid=page-activity] [data-testid=delete-record]").await;
+    until_true("back on the person without the call", || {
+        find("[data-testid=timeline]").is_some()
+            && find("[data-testid=timeline-item][data-kind=call]").is_none()
+    })
+    .await;
+    let undo = until("the Deleted message", || {
+        find_all("[data-testid=toast]")
+            .into_iter()
+            .find(|t| t.inner_text().contains("Deleted Intro call"))
+    })
+    .await;
+    undo.query_selector("[data-testid=toast-undo]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<HtmlElement>()
+        .click();
+    until("the call back, with its new outcome", || {
+        texts("[data-testid=timeline-item][data-kind=call]")
+            .into_iter()
+            .find(|t| t.contains("Left voicemail"))
+    })
+    .await;
+
+    // A task that comes due while the app is open is announced (in the app: no permission
+    // for system notifications here).
+    let granted = js_sys::Reflect::get(&window(), &"Notification".into())
+        .ok()
+        .and_then(|n| js_sys::Reflect::get(&n, &"permission".into()).ok())
+        .and_then(|p| p.as_string())
+        .as_deref()
+        == Some("granted");
+    click("[data-testid=add-task]").await;
+    type_into("[data-testid=task-title]", "Call back").await;
+    let soon = js_sys::Date::new(&JsValue::from_f64(js_sys::Date::now() + 2_500.0));
+    let due = format!("{}:{:02}", local_input(soon.get_time()), soon.get_seconds());
+    type_into("[data-testid=task-due]", &due).await;
+    click("[data-testid=task-submit]").await;
+    if !granted {
+        until("the reminder", || {
+            find_all("[data-testid=toast]")
+                .into_iter()
+                .find(|t| t.inner_text().contains("Reminder: Call back"))
+        })
+        .await;
+    }
+    until_true("the reminder remembered", || {
+        let storage = window().local_storage().unwrap().unwrap();
+        (0..storage.length().unwrap())
+            .filter_map(|i| storage.key(i).unwrap())
+            .filter(|k| k.starts_with("kith.reminded."))
+            .any(|k| storage.get_item(&k).unwrap().unwrap_or_default().len() > 2)
     })
     .await;
 }

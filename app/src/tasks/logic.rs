@@ -59,6 +59,16 @@ pub fn due_reminders<'a>(
         .collect()
 }
 
+/// How long to wait (ms) for the next due time after `now`, when it comes before the regular
+/// check `every` ms from now.
+pub fn next_wait(dues: impl IntoIterator<Item = i64>, now: i64, every: i64) -> Option<i64> {
+    dues.into_iter()
+        .filter(|due| *due > now)
+        .min()
+        .map(|due| due - now)
+        .filter(|wait| *wait < every)
+}
+
 /// Notes that task `id` was reminded of for `due`, keeping at most [`MAX_REMEMBERED`] entries.
 pub fn remember(reminded: &mut HashMap<String, i64>, id: &str, due: i64) {
     reminded.insert(id.to_owned(), due);

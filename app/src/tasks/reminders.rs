@@ -17,6 +17,7 @@ use crate::workspace::{Phase, Workspace};
 
 /// How often due times are checked while nothing changes.
 pub const CHECK_EVERY: Duration = Duration::from_secs(30);
+const CHECK_EVERY_MS: i64 = 30_000;
 
 /// What the browser says about notifications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +88,15 @@ pub fn start(ws: Workspace) {
         .map(str::to_owned)
         .collect();
         last_check.set_value(now);
+        // A due time before the next regular check gets a check of its own, on time.
+        if let Some(wait) = logic::next_wait(tasks.iter().map(|t| t.2), now, CHECK_EVERY_MS) {
+            set_timeout(
+                move || {
+                    tick.try_update(|t| *t += 1);
+                },
+                Duration::from_millis(wait as u64 + 20),
+            );
+        }
         if due.is_empty() {
             return;
         }
