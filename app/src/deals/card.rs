@@ -170,7 +170,10 @@ pub fn DealCard(card: CardData) -> impl IntoView {
                     }
                     ctx.live.set(format!("Dropped {name} in {}", zones[at].1));
                     ctx.drop_on(id.clone(), name.clone(), &target);
-                    focus_card(&id);
+                    // Lost asks why first: its dialog takes the focus.
+                    if target != "lost" {
+                        focus_card(&id);
+                    }
                 }
                 "Escape" => {
                     ev.prevent_default();

@@ -118,11 +118,25 @@ fn PipelineEditor(id: RecordId, all: Memo<Vec<Pipeline>>) -> impl IntoView {
     // The stage being removed while its deals wait for a destination.
     let removing = RwSignal::new(None::<(String, usize)>);
     let removing_pipeline = RwSignal::new(None::<usize>);
+    // What this editor last saved, until the directory shows it: quick successive edits
+    // (rename, then reorder) each build on the previous one instead of on a stale copy.
+    let latest = StoredValue::new(None::<Pipeline>);
+    Effect::new(move |_| {
+        let shown = pipeline.get();
+        if latest.with_value(|l| l.is_some() && *l == shown) {
+            latest.set_value(None);
+        }
+    });
     let commit = move |change: Box<dyn FnOnce(&mut Pipeline)>| {
-        let Some(mut p) = pipeline.get_untracked() else {
+        let Some(mut p) = latest.get_value().or_else(|| pipeline.get_untracked()) else {
             return;
         };
         change(&mut p);
+        // The first save creates the default pipeline's record: later ones edit it.
+        latest.set_value(Some(Pipeline {
+            stored: true,
+            ..p.clone()
+        }));
         leptos::task::spawn_local(async move {
             error.set(save(ws, p).await.err());
         });
