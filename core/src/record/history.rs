@@ -50,8 +50,10 @@ impl Record {
                 }
                 HistoryEntry {
                     at: change.timestamp(),
+                    // A document's later changes may carry no author footer: its actor says who.
                     author: change
                         .author()
+                        .or_else(|| self.doc.get_author_for_actor(change.actor_id()))
                         .map(|a| UserId(String::from_utf8_lossy(a.as_bytes()).into_owned())),
                     created: Some(change.hash()) == first,
                     what,
@@ -110,5 +112,28 @@ fn root_key_label(key: &str, action: &OpType) -> Option<&'static str> {
             .into_iter()
             .find(|f| f.key() == other)
             .map(Field::label),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::RecordId;
+    use crate::record::RecordKind;
+
+    #[test]
+    fn every_change_of_a_new_record_has_its_author() {
+        let me = UserId("local-1".into());
+        let mut r = Record::create(RecordId::new(), RecordKind::Person, &me, 1_000);
+        r.edit(2_000, |e| e.set(Field::Name, "Ada")).unwrap();
+        let snapshot = r.save();
+        let mut loaded = Record::load(r.id().clone(), &snapshot, &[], &me).unwrap();
+        loaded.edit(3_000, |e| e.set(Field::Title, "CTO")).unwrap();
+        for history in [r.history(), loaded.history()] {
+            assert!(
+                history.iter().all(|h| h.author.as_ref() == Some(&me)),
+                "{history:?}"
+            );
+        }
     }
 }
