@@ -258,13 +258,13 @@ pub fn CommandPalette() -> impl IntoView {
 /// Focuses the element `selector` once the page shows it (after a navigation), trying for a
 /// few frames.
 fn focus_when_shown(selector: &'static str, tries: u32) {
-    request_animation_frame(move || {
-        match document().query_selector(selector).ok().flatten() {
+    request_animation_frame(
+        move || match document().query_selector(selector).ok().flatten() {
             Some(el) => {
                 let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
             }
             None if tries > 0 => focus_when_shown(selector, tries - 1),
             None => {}
-        }
-    });
+        },
+    );
 }

@@ -11,7 +11,10 @@ use crate::shell::Section;
 const SEQUENCE_MS: f64 = 1_500.0;
 
 const LIST: &[(&str, &str)] = &[
-    ("Ctrl K / ⌘ K", "Command palette: find any record, run a command"),
+    (
+        "Ctrl K / ⌘ K",
+        "Command palette: find any record, run a command",
+    ),
     ("g then l", "Go to Leads"),
     ("g then p", "Go to People"),
     ("g then c", "Go to Companies"),

@@ -15,6 +15,9 @@ use super::{ListState, thousands};
 use crate::toasts::Toasts;
 use crate::workspace::Workspace;
 
+/// A stage or status menu: the field it sets, its label, its (stored, label) choices.
+type StageMenu = (Field, &'static str, Vec<(&'static str, &'static str)>);
+
 type Change = Arc<dyn Fn(&mut Edit<'_>) -> Result<(), RecordError> + Send + Sync>;
 
 #[component]
@@ -131,8 +134,7 @@ pub fn BulkBar(state: ListState) -> impl IntoView {
                 .collect::<BTreeSet<_>>()
         })
     });
-    let stage_choices: Option<(Field, &'static str, Vec<(&'static str, &'static str)>)> = match kind
-    {
+    let stage_choices: Option<StageMenu> = match kind {
         RecordKind::Person | RecordKind::Company => Some((
             Field::Stage,
             "Set stage",

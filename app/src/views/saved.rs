@@ -69,11 +69,17 @@ pub fn ViewsMenu(state: ListState, param: &'static str) -> impl IntoView {
     let go = {
         let navigate = navigate.clone();
         move |id: Option<&RecordId>| {
-            let path = location.pathname.get_untracked();
-            let url = match id {
-                Some(id) => format!("{path}?{param}={id}"),
-                None => path,
-            };
+            // Other parameters of the page (the deals page's `view=table`) stay.
+            let mut params = query.get_untracked();
+            params.remove(param);
+            if let Some(id) = id {
+                params.insert(param, id.to_string());
+            }
+            let url = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                params.to_query_string()
+            );
             navigate(&url, Default::default());
         }
     };
