@@ -391,6 +391,10 @@ async fn a_deal_is_created_from_the_form_and_the_pipeline_editor_drives_the_boar
         })
     })
     .await;
+    until_true("the form to be ready", || {
+        find(&tid("create-deal")).is_some_and(|b| !b.has_attribute("disabled"))
+    })
+    .await;
     // A name is required; nothing typed is lost.
     set_value(&tid("new-deal-amount"), "12,500");
     find(&tid("create-deal")).unwrap().click();

@@ -269,7 +269,7 @@ pub fn NewDeal() -> impl IntoView {
                 </datalist>
                 {field_error("form")}
                 <div class="form-actions">
-                    <button type="submit" class="button button--primary" data-testid="create-deal" disabled=move || busy.get() || !ws.writable.get()>"Create deal"</button>
+                    <button type="submit" class="button button--primary" data-testid="create-deal" disabled=move || busy.get() || !ws.writable.get() || ws.phase.get() != Phase::Ready>"Create deal"</button>
                     <A href="/deals" attr:class="button button--quiet">"Cancel"</A>
                 </div>
             </form>

@@ -121,6 +121,7 @@ fn PipelineEditor(id: RecordId, all: Memo<Vec<Pipeline>>) -> impl IntoView {
     // What this editor last saved, until the directory shows it: quick successive edits
     // (rename, then reorder) each build on the previous one instead of on a stale copy.
     let latest = StoredValue::new(None::<Pipeline>);
+    let (saving, dirty) = (StoredValue::new(false), StoredValue::new(false));
     Effect::new(move |_| {
         let shown = pipeline.get();
         if latest.with_value(|l| l.is_some() && *l == shown) {
@@ -137,8 +138,21 @@ fn PipelineEditor(id: RecordId, all: Memo<Vec<Pipeline>>) -> impl IntoView {
             stored: true,
             ..p.clone()
         }));
+        // One save at a time, in order; edits made meanwhile are saved together next.
+        if saving.get_value() {
+            return dirty.set_value(true);
+        }
+        saving.set_value(true);
         leptos::task::spawn_local(async move {
-            error.set(save(ws, p).await.err());
+            let mut next = Some(p);
+            while let Some(p) = next.take() {
+                dirty.set_value(false);
+                error.set(save(ws, p).await.err());
+                if dirty.get_value() {
+                    next = latest.get_value();
+                }
+            }
+            saving.set_value(false);
         });
     };
     let new_stage_name = RwSignal::new(String::new());
