@@ -110,7 +110,7 @@ pub fn TaskForm(
                 />
                 <FieldError error=title_error/>
             </div>
-            <div class="field" class:field--invalid=move || due_error.read().is_some()>
+            <div class="field field--datetime" class:field--invalid=move || due_error.read().is_some()>
                 <label class="field__label" for=format!("{testid}-due")>"Due"</label>
                 <input
                     id=format!("{testid}-due")

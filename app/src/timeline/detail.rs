@@ -346,7 +346,7 @@ fn ItemField(scope: Scope, field: Field, label: &'static str, control: Control) 
         }
     };
     view! {
-        <div class="field" class:field--invalid=move || error.read().is_some()>
+        <div class="field" class:field--datetime=is_time class:field--invalid=move || error.read().is_some()>
             <label class="field__label" for=id.clone()>{label}</label>
             {input}
             <FieldError error/>

@@ -10,6 +10,9 @@ use kith_core::summary::Summary;
 
 use crate::tasks::{Linked, linked};
 
+/// The change filling a new record in, this soon after it was created, is part of creating it.
+const CREATION_FOLD_MS: i64 = 2_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {
     All,
@@ -114,10 +117,18 @@ pub fn items(d: &Directory, id: &RecordId, history: &[HistoryEntry], filter: Fil
         }
     }
     if matches!(filter, Filter::All | Filter::Changes) {
+        // A record is created and then filled in (two changes): show them as one.
+        let fill = history.iter().position(|h| h.created).and_then(|i| {
+            let (created, fill) = (&history[i], history.get(i.checked_sub(1)?)?);
+            (fill.author == created.author && fill.at - created.at < CREATION_FOLD_MS)
+                .then_some(i - 1)
+        });
         out.extend(
             history
                 .iter()
-                .filter(|h| h.created || !h.what.is_empty())
+                .enumerate()
+                .filter(|(i, h)| (h.created || !h.what.is_empty()) && Some(*i) != fill)
+                .map(|(_, h)| h)
                 .map(|h| Item {
                     at: h.at,
                     entry: Entry::Change(h.clone()),

@@ -187,7 +187,7 @@ pub fn LogActivity(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoV
                             ActivityType::Call => "e.g. Intro call about pricing",
                             ActivityType::Email => "e.g. Sent the proposal",
                             ActivityType::Meeting => "e.g. Demo with the team",
-                            ActivityType::Note => "Optional: the note's first line is used",
+                            ActivityType::Note => "Optional: first line of the note",
                         }
                         aria-invalid=move || subject_error.read().is_some().to_string()
                         prop:value=subject
@@ -195,7 +195,7 @@ pub fn LogActivity(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoV
                     />
                     <FieldError error=subject_error/>
                 </div>
-                <div class="field" class:field--invalid=move || when_error.read().is_some()>
+                <div class="field field--datetime" class:field--invalid=move || when_error.read().is_some()>
                     <label class="field__label" for="activity-when">"When"</label>
                     <input
                         id="activity-when"
