@@ -5,7 +5,7 @@ mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
 mod deals;
-mod duplicates;
+pub mod duplicates;
 mod icons;
 mod leads;
 mod pages;

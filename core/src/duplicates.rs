@@ -342,6 +342,13 @@ impl Detector {
 
     /// Every likely duplicate pair (a record may be in several).
     pub fn pairs(&self) -> Vec<Pair> {
+        let mut out = self.key_pairs();
+        out.extend(self.name_pairs(0..self.company_count()));
+        out
+    }
+
+    /// Pairs sharing an email, phone, domain or company name (quick: one pass per index).
+    pub fn key_pairs(&self) -> Vec<Pair> {
         let mut out = Vec::new();
         let mut bucket = |list: &[u32], reason: &dyn Fn() -> Reason| {
             if list.len() < 2 || list.len() > MAX_BUCKET {
@@ -363,7 +370,19 @@ impl Detector {
         for (key, list) in &self.company_names {
             bucket(list, &|| Reason::CompanyName(key.clone()));
         }
-        for (company, staff) in &self.staff {
+        out
+    }
+
+    /// How many companies have people: [`Detector::name_pairs`] takes a range of them.
+    pub fn company_count(&self) -> usize {
+        self.staff.len()
+    }
+
+    /// Similar names among the people of the companies in `range` (of [`Detector::company_count`],
+    /// in a fixed order while nothing is added), so the work can be done in slices.
+    pub fn name_pairs(&self, range: std::ops::Range<usize>) -> Vec<Pair> {
+        let mut out = Vec::new();
+        for (company, staff) in self.staff.iter().skip(range.start).take(range.len()) {
             self.similar_staff(company, staff, &mut out);
         }
         out

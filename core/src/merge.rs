@@ -30,6 +30,8 @@ pub enum Op {
     MergedFrom(RecordId, i64),
     RemoveMergedFrom(RecordId),
     MarkErased,
+    DismissDuplicate(RecordId),
+    UndismissDuplicate(RecordId),
 }
 
 /// Applies `ops` inside one edit.
@@ -52,6 +54,8 @@ pub fn apply(e: &mut Edit<'_>, ops: &[Op]) -> Result<(), RecordError> {
             Op::MergedFrom(id, at) => e.add_merged_from(id, *at)?,
             Op::RemoveMergedFrom(id) => e.remove_merged_from(id)?,
             Op::MarkErased => e.mark_erased()?,
+            Op::DismissDuplicate(id) => e.dismiss_duplicate(id)?,
+            Op::UndismissDuplicate(id) => e.undismiss_duplicate(id)?,
         }
     }
     Ok(())
@@ -190,8 +194,10 @@ pub fn plan(
 
     let mut edits = vec![(sid.clone(), ops)];
     let mut reverse = vec![(sid.clone(), undo)];
+    let merged_kinds: Vec<(RecordId, RecordKind)> =
+        others.iter().map(|r| (r.id().clone(), r.kind())).collect();
     for r in related {
-        let (ops, undo) = relink(r, &sid, survivor.kind(), others);
+        let (ops, undo) = relink(r, &sid, survivor.kind(), &merged_kinds);
         if !ops.is_empty() {
             edits.push((r.id.clone(), ops));
             reverse.push((r.id.clone(), undo));
@@ -208,19 +214,20 @@ pub fn plan(
     }
 }
 
-/// Re-points one related record from the merged-away records to the survivor.
-fn relink(
+/// Re-points one related record from the `merged` records (id and kind) to the survivor;
+/// the edits and their inverse (both empty when it points at none of them).
+pub fn relink(
     r: &Summary,
     survivor: &RecordId,
     survivor_kind: RecordKind,
-    others: &[&Record],
+    merged: &[(RecordId, RecordKind)],
 ) -> (Vec<Op>, Vec<Op>) {
     let (mut ops, mut undo) = (Vec::new(), Vec::new());
     let had_survivor = r.links.contains(survivor);
-    for other in others {
-        if r.links.contains(other.id()) {
-            ops.push(Op::Unlink(other.id().clone()));
-            undo.push(Op::Link(other.id().clone(), other.kind()));
+    for (id, kind) in merged {
+        if r.links.contains(id) {
+            ops.push(Op::Unlink(id.clone()));
+            undo.push(Op::Link(id.clone(), *kind));
         }
     }
     if !ops.is_empty() && !had_survivor {
@@ -228,7 +235,7 @@ fn relink(
         undo.insert(0, Op::Unlink(survivor.clone()));
     }
     if let Some(company) = &r.company_id
-        && others.iter().any(|o| o.id() == company)
+        && merged.iter().any(|(id, _)| id == company)
         && Field::CompanyId.applies_to(r.kind)
     {
         ops.push(Op::Set(Field::CompanyId, survivor.to_string()));

@@ -1,0 +1,280 @@
+//! Duplicates in a real browser with the whole app mounted: people with the same email shown
+//! as a group, "Not duplicates", a merge picking fields (the survivor gets both emails, every
+//! activity and task moves to it, the other is deleted) and its Undo; privacy export and
+//! erase on the person page.
+#![cfg(target_arch = "wasm32")]
+
+use kith_app::session::LOCAL_DATABASE;
+use kith_app::workspace::{Phase, Workspace};
+use kith_core::ids::RecordId;
+use kith_core::record::{Channel, Field, RecordKind};
+use kith_core::summary::Summary;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+mod support;
+use support::{until, until_true};
+
+fn find(css: &str) -> Option<HtmlElement> {
+    document()
+        .query_selector(css)
+        .unwrap()
+        .map(|e| e.unchecked_into())
+}
+
+fn find_all(css: &str) -> Vec<HtmlElement> {
+    let list = document().query_selector_all(css).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .map(|n| n.unchecked_into())
+        .collect()
+}
+
+fn unique() -> String {
+    format!("{}", (js_sys::Math::random() * 1e9) as u64)
+}
+
+fn go(path: &str) {
+    let _ = window().history().unwrap().replace_state_with_url(
+        &wasm_bindgen::JsValue::NULL,
+        "",
+        Some(path),
+    );
+}
+
+fn mount() -> impl Drop {
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    leptos::mount::mount_to(root, kith_app::App)
+}
+
+async fn open_workspace(owner: &Owner) -> Workspace {
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let ws = owner.with(|| Workspace::open_database(LOCAL_DATABASE, None));
+    until("a workspace handle to load", || {
+        (ws.phase.get_untracked() == Phase::Ready).then_some(())
+    })
+    .await;
+    ws
+}
+
+/// What is stored for `id`, read by a fresh handle (the app's writes are durable).
+async fn stored(id: &RecordId) -> Summary {
+    let owner = Owner::new();
+    let ws = open_workspace(&owner).await;
+    ws.with_directory(|d| d.get(id).cloned())
+        .expect("the record is stored")
+}
+
+async fn until_stored(what: &str, id: &RecordId, check: impl Fn(&Summary) -> bool) -> Summary {
+    let deadline = js_sys::Date::now() + 10_000.0;
+    loop {
+        let s = stored(id).await;
+        if check(&s) {
+            return s;
+        }
+        assert!(
+            js_sys::Date::now() < deadline,
+            "timed out waiting for {what}: {s:?}"
+        );
+        support::pause(20).await;
+    }
+}
+
+/// Two people sharing an email (one upper-cased), an activity linked to the second and a task
+/// linked to both; written before the app opens.
+async fn seed(tag: &str) -> (RecordId, RecordId, RecordId, RecordId) {
+    let owner = Owner::new();
+    let ws = open_workspace(&owner).await;
+    let email = format!("ana.{tag}@acme.example");
+    let (first_email, second_email) = (email.clone(), email.to_uppercase());
+    let first = ws
+        .create(RecordKind::Person, move |e| {
+            e.set(Field::Name, &format!("Ana Silva {tag}"))?;
+            e.set(Field::Title, "CTO")?;
+            e.add_channel(Channel::Email, &first_email, "work")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let home = format!("ana.{tag}@home.example");
+    let second = ws
+        .create(RecordKind::Person, move |e| {
+            e.set(Field::Name, &format!("Ana M. Silva {tag}"))?;
+            e.set(Field::Title, "CEO")?;
+            e.add_channel(Channel::Email, &second_email, "")?;
+            e.add_channel(Channel::Email, &home, "home")?;
+            e.set_notes("Prefers email.")
+        })
+        .await
+        .unwrap();
+    let (s1, s2) = (second.clone(), first.clone());
+    let call = ws
+        .create(RecordKind::Activity, move |e| {
+            e.set(Field::Name, &format!("Call with Ana {tag}"))?;
+            e.link(&s1, RecordKind::Person)
+        })
+        .await
+        .unwrap();
+    let s1 = second.clone();
+    let task = ws
+        .create(RecordKind::Task, move |e| {
+            e.set(Field::Name, "Send the quote")?;
+            e.link(&s2, RecordKind::Person)?;
+            e.link(&s1, RecordKind::Person)
+        })
+        .await
+        .unwrap();
+    (first, second, call, task)
+}
+
+/// The group on the page holding `name`.
+fn group_of(name: &str) -> Option<HtmlElement> {
+    find_all("[data-testid=duplicate-group]")
+        .into_iter()
+        .find(|g| g.text_content().unwrap_or_default().contains(name))
+}
+
+fn click_in(parent: &HtmlElement, css: &str) {
+    parent
+        .query_selector(css)
+        .unwrap()
+        .map(|e| e.unchecked_into::<HtmlElement>())
+        .unwrap_or_else(|| panic!("{css} in the group"))
+        .click();
+}
+
+#[wasm_bindgen_test]
+async fn same_email_is_a_group_and_not_duplicates_hides_it_until_undone() {
+    let tag = unique();
+    let (_first, second, _, _) = seed(&tag).await;
+    go("/duplicates");
+    let _mounted = mount();
+    until_true("the page", || {
+        find("[data-testid=page-duplicates] h1")
+            .is_some_and(|h| h.text_content().unwrap_or_default() == "Duplicates")
+    })
+    .await;
+    let group = until("the group of the two Anas", || {
+        group_of(&format!("Ana M. Silva {tag}"))
+    })
+    .await;
+    let text = group.text_content().unwrap_or_default();
+    assert!(text.contains(&format!("Ana Silva {tag}")), "{text}");
+    assert!(
+        text.contains(&format!("Same email ana.{tag}@acme.example")),
+        "{text}"
+    );
+
+    click_in(&group, "[data-testid=duplicate-dismiss]");
+    until_true("the group to go", || {
+        group_of(&format!("Ana M. Silva {tag}")).is_none()
+    })
+    .await;
+    // Remembered on the records (so it syncs): a new scan leaves the pair out.
+    until_true("the rescan button", || {
+        find("[data-testid=duplicates-rescan]").is_some_and(|b| !b.has_attribute("disabled"))
+    })
+    .await;
+    find("[data-testid=duplicates-rescan]").unwrap().click();
+    until_true("the rescan to finish", || {
+        find("[data-testid=duplicates-progress]").is_none()
+    })
+    .await;
+    assert!(group_of(&format!("Ana M. Silva {tag}")).is_none());
+    let _ = stored(&second).await;
+    // Undo brings it back.
+    let undo = until("the undo", || {
+        find_all("[data-testid=toast]")
+            .into_iter()
+            .find(|t| {
+                t.text_content()
+                    .unwrap_or_default()
+                    .contains("not duplicates")
+            })
+            .and_then(|t| t.query_selector("[data-testid=toast-undo]").unwrap())
+    })
+    .await;
+    undo.unchecked_into::<HtmlElement>().click();
+    until("the group back", || {
+        group_of(&format!("Ana M. Silva {tag}"))
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn merge_picks_fields_relinks_everything_and_undo_restores() {
+    let tag = unique();
+    let (first, second, call, task) = seed(&tag).await;
+    go("/duplicates");
+    let _mounted = mount();
+    let group = until("the group", || group_of(&format!("Ana M. Silva {tag}"))).await;
+    click_in(&group, "[data-testid=duplicate-merge]");
+    until("the merge view", || {
+        find("[data-testid=merge-view] [data-testid=merge-row-title]")
+    })
+    .await;
+    // Keep the first record, with the second's title.
+    assert!(find("[data-testid=merge-survivor][value=\"0\"]").is_some());
+    find("[data-testid=merge-pick-title][value=\"1\"]")
+        .unwrap()
+        .click();
+    until_true("the result column", || {
+        find("[data-testid=merge-row-title] .merge__result")
+            .is_some_and(|c| c.text_content().unwrap_or_default() == "CEO")
+    })
+    .await;
+    let preview = find("[data-testid=merge-preview]")
+        .unwrap()
+        .text_content()
+        .unwrap_or_default();
+    assert!(preview.contains("2 linked records"), "{preview}");
+    find("[data-testid=merge-confirm]").unwrap().click();
+    until_true("the merge view to close", || {
+        find("[data-testid=merge-view]").is_none()
+    })
+    .await;
+
+    let survivor = until_stored("the survivor", &first, |s| s.title == "CEO").await;
+    assert_eq!(survivor.name, format!("Ana Silva {tag}"));
+    assert_eq!(
+        survivor.emails,
+        [
+            format!("ana.{tag}@acme.example"),
+            format!("ana.{tag}@home.example")
+        ]
+    );
+    let gone = stored(&second).await;
+    assert!(gone.deleted);
+    assert_eq!(stored(&call).await.links, std::slice::from_ref(&first));
+    assert_eq!(stored(&task).await.links, std::slice::from_ref(&first));
+    assert!(group_of(&format!("Ana M. Silva {tag}")).is_none());
+
+    let undo = until("the undo", || {
+        find_all("[data-testid=toast]")
+            .into_iter()
+            .find(|t| t.text_content().unwrap_or_default().contains("Merged into"))
+            .and_then(|t| t.query_selector("[data-testid=toast-undo]").unwrap())
+    })
+    .await;
+    undo.unchecked_into::<HtmlElement>().click();
+    until_stored("the other restored", &second, |s| !s.deleted).await;
+    let survivor = until_stored("the survivor's fields back", &first, |s| s.title == "CTO").await;
+    assert_eq!(survivor.emails, [format!("ana.{tag}@acme.example")]);
+    until_stored("the call back on the second", &call, |s| {
+        s.links == [second.clone()]
+    })
+    .await;
+    let task = stored(&task).await;
+    let mut expected = vec![first.clone(), second.clone()];
+    expected.sort();
+    assert_eq!(task.links, expected);
+    until("the group back", || {
+        group_of(&format!("Ana M. Silva {tag}"))
+    })
+    .await;
+}
