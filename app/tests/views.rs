@@ -4,8 +4,9 @@
 
 use kith_app::store::{Append, RecordWrite, Store};
 use kith_core::ids::{RecordId, UserId};
-use kith_core::record::{Field, LifecycleStage, Record, RecordKind};
+use kith_core::record::{Field, LifecycleStage, Record, RecordKind, Visibility};
 use kith_core::summary::Summary;
+use kith_core::view::{Condition, Op, ViewField, ViewSpec};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -150,6 +151,29 @@ async fn seed(people: &[Person<'_>]) -> Vec<RecordId> {
     ids
 }
 
+/// Stores a saved view written by `owner` on another device.
+async fn seed_view(name: &str, spec: &ViewSpec, visibility: Visibility, owner: &str) {
+    let store = Store::open(DB).await.unwrap();
+    let mut r = Record::create(RecordId::new(), RecordKind::View, &UserId(owner.into()), 1);
+    r.edit(2, |e| {
+        e.set(Field::Name, name)?;
+        e.set(Field::Spec, &spec.encode())?;
+        e.set(Field::Visibility, visibility.as_str())?;
+        e.set(Field::Owner, owner)
+    })
+    .unwrap();
+    store
+        .write(RecordWrite {
+            id: r.id().to_string(),
+            kind: "view".into(),
+            append: Append::Snapshot(r.save()),
+            summary: r.summary().encode(),
+            outbox: None,
+        })
+        .await
+        .unwrap();
+}
+
 async fn stored_summary(id: &RecordId) -> Summary {
     let store = Store::open(DB).await.unwrap();
     let all = store.summaries().await.unwrap();
@@ -195,6 +219,28 @@ async fn filters_sort_columns_saved_views_and_bulk_tags() {
             stage: Some(LifecycleStage::Customer),
         },
     ])
+    .await;
+    let londoners = ViewSpec {
+        filters: vec![Condition {
+            field: ViewField::City,
+            op: Op::Is,
+            value: "London".into(),
+        }],
+        ..ViewSpec::default_for(RecordKind::Person)
+    };
+    seed_view(
+        "Team Londoners",
+        &londoners,
+        Visibility::Shared,
+        "someone-else",
+    )
+    .await;
+    seed_view(
+        "Their secret",
+        &londoners,
+        Visibility::Private,
+        "someone-else",
+    )
     .await;
     go_to("/people");
     let app = mount();
@@ -374,6 +420,76 @@ async fn filters_sort_columns_saved_views_and_bulk_tags() {
             .inner_text()
             .contains("London VIPs")
     );
+    // Views of this kind: mine and shared ones, never someone else's private one.
+    let listed: Vec<String> = all(&tid("saved-view"))
+        .iter()
+        .filter_map(|v| v.text_content())
+        .collect();
+    assert!(
+        listed.iter().any(|v| v.contains("Team Londoners")),
+        "{listed:?}"
+    );
+    assert!(
+        !listed.iter().any(|v| v.contains("Their secret")),
+        "{listed:?}"
+    );
+
+    // Changed: "Update view" stores the new spec.
+    let update = find(&tid("view-update")).unwrap();
+    assert!(update.hidden(), "nothing to update yet");
+    all(&tid("filter-remove"))[1].click();
+    until_true("vip people again", || {
+        row_names() == ["Vw Ada", "Vw Bea", "Vw Dee"]
+    })
+    .await;
+    until_true("update offered", || !update.hidden()).await;
+    assert!(
+        find(&tid("views-menu"))
+            .unwrap()
+            .inner_text()
+            .contains("(modified)")
+    );
+    update.click();
+    let view_id = RecordId::parse(view_url.split("view=").nth(1).unwrap()).unwrap();
+    let mut stored_filters = 0;
+    for _ in 0..200 {
+        stored_filters = ViewSpec::parse(&stored_summary(&view_id).await.config)
+            .unwrap()
+            .filters
+            .len();
+        if stored_filters == 1 {
+            break;
+        }
+        support::pause(20).await;
+    }
+    assert_eq!(stored_filters, 1, "the view was updated in storage");
+    until_true("no longer modified", || {
+        !find(&tid("views-menu"))
+            .unwrap()
+            .inner_text()
+            .contains("(modified)")
+    })
+    .await;
+
+    // Bulk delete of everything shown, confirmed, then undone.
+    find(&tid("select-all")).unwrap().click();
+    until_true("three selected", || {
+        find(&tid("bulk-bar")).is_some_and(|b| b.inner_text().contains("3 selected"))
+    })
+    .await;
+    find(&tid("bulk-delete")).unwrap().click();
+    find(&tid("bulk-delete-confirm")).unwrap().click();
+    until_true("all deleted", || row_names().is_empty()).await;
+    assert!(stored_summary(&ids[0]).await.deleted);
+    let undo = until("the undo", || {
+        all(&tid("toast"))
+            .into_iter()
+            .find(|t| t.inner_text().contains("Deleted"))
+            .and_then(|t| t.query_selector(&tid("toast-undo")).unwrap())
+    })
+    .await;
+    undo.unchecked_into::<HtmlElement>().click();
+    until_true("all back", || row_names() == ["Vw Ada", "Vw Bea", "Vw Dee"]).await;
 }
 
 #[wasm_bindgen_test]
