@@ -111,6 +111,8 @@ struct Inner {
     /// Set once loading finished (either way); tasks waiting in [`Workspace::ready`].
     settled: Cell<bool>,
     waiting: RefCell<Vec<Waker>>,
+    /// Records erased for good on this device (see [`Workspace::erase`]).
+    erased: RefCell<std::collections::HashSet<RecordId>>,
     /// The relay batch being written, if any.
     remote: RefCell<Option<InFlightBatch>>,
     /// When open views last refreshed for relay batches, and whether a refresh is scheduled.
@@ -230,6 +232,11 @@ impl Workspace {
         directory.resolve_companies();
         inner.orphans.replace(orphans_of(&directory));
         inner.directory.replace(directory);
+        if let Ok((erased, _)) = store.erasures().await {
+            inner
+                .erased
+                .replace(erased.iter().filter_map(|id| canonical_id(id)).collect());
+        }
         inner.author.replace(Some(author));
         inner.store.replace(Some(store));
         self.problems.set(problems);
@@ -622,6 +629,15 @@ impl Workspace {
     ) -> Result<RemoteApplied, ActionError> {
         let store = self.store()?;
         let author = self.author()?;
+        // Erased here while the relay may not know yet: what still comes for them is dropped.
+        let items: Vec<RecordPayload> = {
+            let inner = self.inner();
+            let erased = inner.erased.borrow();
+            items
+                .into_iter()
+                .filter(|p| canonical_id(&p.record).is_none_or(|id| !erased.contains(&id)))
+                .collect()
+        };
         let mut writes: Vec<RecordWrite> = Vec::new();
         let mut merged_records: HashMap<RecordId, Record> = HashMap::new();
         let mut summaries: Vec<Summary> = Vec::new();
@@ -692,6 +708,52 @@ impl Workspace {
             commit.finish(result);
         });
         Ok(applied)
+    }
+
+    /// Erases records for good on this device (a person's right to erasure): every byte of
+    /// them goes, including their history, and anything arriving for them later is dropped.
+    /// `from_relay`: the relay erased them (at log position `cursor`); otherwise the erasure
+    /// is made here and the relay is asked to erase them everywhere when connected.
+    pub async fn erase(
+        self,
+        ids: &[RecordId],
+        cursor: Option<u64>,
+        from_relay: bool,
+    ) -> Result<(), ActionError> {
+        if !from_relay {
+            self.check_writable()?;
+        }
+        // After any relay batch still being written, so it cannot bring them back.
+        self.remote_settled().await?;
+        let store = self.store()?;
+        let author = self.author()?;
+        let texts: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+        store.erase_records(&texts, cursor, !from_relay).await?;
+        let inner = self.inner();
+        inner.erased.borrow_mut().extend(ids.iter().cloned());
+        {
+            let mut open = inner.open.borrow_mut();
+            let mut directory = inner.directory.borrow_mut();
+            for id in ids {
+                open.remove(id);
+                // Lists hold indexes into the directory: a blank deleted entry stands in.
+                if let Some(kind) = directory.get(id).map(|s| s.kind) {
+                    let mut blank = Record::create(id.clone(), kind, &author, 0).summary();
+                    blank.deleted = true;
+                    directory.upsert(blank);
+                }
+            }
+        }
+        self.revision.update(|r| *r += 1);
+        if !from_relay {
+            self.local_change_saved();
+        }
+        Ok(())
+    }
+
+    /// Whether `id` was erased on this device.
+    pub fn is_erased(&self, id: &RecordId) -> bool {
+        self.inner().erased.borrow().contains(id)
     }
 
     /// Waits until the last relay batch is written; its error if it failed.

@@ -1312,3 +1312,81 @@ async fn a_connected_local_database_is_uploaded_whole_then_its_new_edits() {
     drop(owner);
     Store::delete_database(&name).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn an_erasure_removes_every_byte_reaches_the_relay_and_keeps_the_record_gone() {
+    let name = db_name("engine-erase");
+    let owner = reactive_owner();
+    let ws = open_workspace(&name).await;
+    let ada = ws
+        .create(RecordKind::Person, |e| e.set(Field::Name, "Ada"))
+        .await
+        .unwrap();
+    ws.edit(&ada, |e| e.set(Field::City, "London"))
+        .await
+        .unwrap();
+    let relay = ScriptedRelay::new();
+    let account = AccountState(RwSignal::new(Some(account("t1"))));
+    let engine = SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+
+    // Erased here before anything was sent: her unsent changes go with her, and the relay is
+    // asked to erase her before anything else is pushed.
+    ws.erase(std::slice::from_ref(&ada), None, false)
+        .await
+        .unwrap();
+    assert!(ws.is_erased(&ada));
+    assert!(ws.summary(&ada).is_none_or(|s| s.deleted));
+    let store = Store::open(&name).await.unwrap();
+    assert!(store.record(ada.as_str()).await.unwrap().is_none());
+    assert_eq!(outbox_len(&name).await, 0, "her unsent changes are gone");
+    connect(&relay, 1, "t1", 0).await;
+    relay.send(&joined(Role::Member, 0));
+    let batch = match sent(&relay, "the erasure").await {
+        ClientMessage::Erase { batch, record } => {
+            assert_eq!(record, ada.as_str());
+            batch
+        }
+        other => panic!("expected Erase, got {other:?}"),
+    };
+    relay.send(&ServerMessage::Ack { batch, head: 1 });
+    let mut pending = vec!["?".to_string()];
+    for _ in 0..500 {
+        pending = store.erasures().await.unwrap().1;
+        if pending.is_empty() {
+            break;
+        }
+        support::pause(10).await;
+    }
+    assert!(
+        pending.is_empty(),
+        "acked erasures are forgotten: {pending:?}"
+    );
+
+    // A teammate's late change to her is dropped.
+    let mut late = Record::create(ada.clone(), RecordKind::Person, &UserId("them".into()), 5);
+    relay.send(&ServerMessage::Records {
+        items: vec![snapshot_payload(&mut late)],
+        cursor: Some(2),
+        caught_up: true,
+    });
+    // The relay erases Grace, whom this device holds: she goes too, with the cursor moved.
+    let mut grace = person("them", "Grace");
+    relay.send(&ServerMessage::Records {
+        items: vec![snapshot_payload(&mut grace)],
+        cursor: Some(3),
+        caught_up: true,
+    });
+    until("Grace to arrive", || ws.summary(grace.id()).is_some()).await;
+    relay.send(&ServerMessage::Erased {
+        records: vec![grace.id().to_string()],
+        cursor: 4,
+        caught_up: true,
+    });
+    until("Grace to be erased", || ws.is_erased(grace.id())).await;
+    assert!(store.record(grace.id().as_str()).await.unwrap().is_none());
+    assert!(store.record(ada.as_str()).await.unwrap().is_none());
+    assert_eq!(store.cursor().await.unwrap(), 4);
+    assert!(ws.summary(grace.id()).is_none_or(|s| s.deleted));
+    drop((engine, owner));
+    Store::delete_database(&name).await.unwrap();
+}

@@ -92,6 +92,11 @@ pub enum Append {
 
 /// Meta key of the relay cursor: the last workspace sequence number whose changes are stored.
 pub const CURSOR_KEY: &str = "relay.cursor";
+/// Meta keys `erased.<id>`: records erased for good (their bytes are gone; anything that
+/// still arrives for them is dropped).
+const ERASED_PREFIX: &str = "erased.";
+/// Meta keys `erase-pending.<id>`: erased here, the relay not told yet.
+const ERASE_PENDING_PREFIX: &str = "erase-pending.";
 
 /// One local edit: the record's bytes, its new summary and, unless the edit need not be sent,
 /// the change bytes for the outbox.
@@ -384,6 +389,97 @@ impl Store {
             drop(tx.object_store(OUTBOX)?.add(entry).primitive()?);
         }
         self.commit(tx).await
+    }
+
+    /// Deletes every byte this device holds of the erased records `ids` (record, summary,
+    /// unsent changes) and remembers them as erased, in one transaction; with `cursor`, moves
+    /// the relay cursor too (never back). `pending` also records that the relay has still to
+    /// be asked to erase them (the erasure was made here).
+    pub async fn erase_records(
+        &self,
+        ids: &[String],
+        cursor: Option<u64>,
+        pending: bool,
+    ) -> Result<(), StoreError> {
+        let unsent: Vec<u64> = self
+            .outbox()
+            .await?
+            .items
+            .into_iter()
+            .filter(|e| ids.contains(&e.record_id))
+            .map(|e| e.seq)
+            .collect();
+        let tx = self.write_tx(&[RECORDS, SUMMARIES, OUTBOX, META])?;
+        let sys = tx_sys(&tx);
+        let issued: Result<(), StoreError> = async {
+            let (records, summaries) = (tx.object_store(RECORDS)?, tx.object_store(SUMMARIES)?);
+            let (outbox, meta) = (tx.object_store(OUTBOX)?, tx.object_store(META)?);
+            for id in ids {
+                drop(records.delete(id.as_str()).primitive()?);
+                drop(summaries.delete(id.as_str()).primitive()?);
+                drop(
+                    meta.put("1")
+                        .with_key(format!("{ERASED_PREFIX}{id}"))
+                        .primitive()?,
+                );
+                if pending {
+                    drop(
+                        meta.put(id.as_str())
+                            .with_key(format!("{ERASE_PENDING_PREFIX}{id}"))
+                            .primitive()?,
+                    );
+                }
+            }
+            for seq in &unsent {
+                drop(outbox.delete(*seq as f64).primitive()?);
+            }
+            if let Some(cursor) = cursor {
+                let stored: Option<JsValue> = meta.get(CURSOR_KEY).primitive()?.await?;
+                let stored = stored
+                    .and_then(|v| v.as_string())
+                    .and_then(|t| t.parse::<u64>().ok());
+                if stored.is_none_or(|s| s < cursor) {
+                    drop(
+                        meta.put(cursor.to_string().as_str())
+                            .with_key(CURSOR_KEY)
+                            .primitive()?,
+                    );
+                }
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = issued {
+            return Err(self.failure(&sys, e));
+        }
+        self.commit(tx).await
+    }
+
+    /// Records erased on this device, and those whose erasure the relay has still to hear of.
+    pub async fn erasures(&self) -> Result<(Vec<String>, Vec<String>), StoreError> {
+        let tx = self.read_tx(&[META])?;
+        let keys: Vec<JsValue> = tx
+            .object_store(META)?
+            .get_all_keys::<JsValue>()
+            .primitive()?
+            .await?
+            .collect::<Result<Vec<JsValue>, _>>()?;
+        let mut erased = Vec::new();
+        let mut pending = Vec::new();
+        for key in keys.iter().filter_map(JsValue::as_string) {
+            if let Some(id) = key.strip_prefix(ERASED_PREFIX) {
+                erased.push(id.to_owned());
+            } else if let Some(id) = key.strip_prefix(ERASE_PENDING_PREFIX) {
+                pending.push(id.to_owned());
+            }
+        }
+        Ok((erased, pending))
+    }
+
+    /// The relay has erased `id` too.
+    pub async fn erasure_sent(&self, id: &str) -> Result<(), StoreError> {
+        self.meta_delete(&format!("{ERASE_PENDING_PREFIX}{id}"))
+            .await
     }
 
     /// The record's bytes, `None` if there is no such record.

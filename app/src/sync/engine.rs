@@ -114,6 +114,8 @@ struct Conn {
     upload: Option<Upload>,
     /// The relay refused pushes as read-only: keep everything, send nothing more.
     push_stopped: bool,
+    /// An erasure sent and not answered yet: (batch, record).
+    erasing: Option<(u64, String)>,
 }
 
 struct Upload {
@@ -319,6 +321,7 @@ impl Engine {
             outbox_drained: false,
             upload: None,
             push_stopped: false,
+            erasing: None,
         };
         let end = loop {
             let step = match self.inbox.next().await {
@@ -486,6 +489,25 @@ impl Engine {
                     self.last_synced.set(Some(js_sys::Date::now()));
                 }
             }
+            ServerMessage::Erased {
+                records,
+                cursor,
+                caught_up,
+            } => {
+                if let Some(ws) = self.workspace {
+                    let ids: Vec<RecordId> = records
+                        .iter()
+                        .filter_map(|r| RecordId::parse(r).ok())
+                        .collect();
+                    ws.erase(&ids, Some(cursor), true).await.map_err(|e| {
+                        End::Lost(format!(
+                            "an erasure from the relay could not be stored: {e}"
+                        ))
+                    })?;
+                }
+                conn.cursor = conn.cursor.max(cursor);
+                conn.caught_up |= caught_up;
+            }
             ServerMessage::Ack { batch, .. } => self.acked(conn, batch).await?,
             ServerMessage::PushRefused {
                 batch,
@@ -547,7 +569,23 @@ impl Engine {
     /// Sends the next batch if none is in flight.
     async fn pump(&self, conn: &mut Conn) -> Result<(), End> {
         self.refresh_pending().await;
-        if !conn.joined || conn.in_flight.is_some() || conn.push_stopped {
+        if !conn.joined || conn.in_flight.is_some() || conn.erasing.is_some() || conn.push_stopped {
+            return Ok(());
+        }
+        // Erasures made here go first: they also drop what the outbox held for those records.
+        if let Some(store) = self.store()
+            && let Ok((_, pending)) = store.erasures().await
+            && let Some(record) = pending.into_iter().next()
+        {
+            conn.last_batch += 1;
+            let frame = protocol::encode(&ClientMessage::Erase {
+                batch: conn.last_batch,
+                record: record.clone(),
+            });
+            if !self.send_frame(&frame) {
+                return Err(End::Lost("the connection closed while sending".into()));
+            }
+            conn.erasing = Some((conn.last_batch, record));
             return Ok(());
         }
         loop {
@@ -687,6 +725,13 @@ impl Engine {
     }
 
     async fn acked(&self, conn: &mut Conn, batch_id: u64) -> Result<(), End> {
+        if let Some((_, record)) = conn.erasing.take_if(|(id, _)| *id == batch_id) {
+            if let Some(store) = self.store() {
+                // Failing to forget it only means asking again: harmless.
+                let _ = store.erasure_sent(&record).await;
+            }
+            return self.pump(conn).await;
+        }
         let batch = match conn.in_flight.take() {
             Some((id, batch)) if id == batch_id => batch,
             other => {
@@ -729,6 +774,18 @@ impl Engine {
         reason: Refusal,
         message: &str,
     ) -> Result<(), End> {
+        if let Some((_, record)) = conn.erasing.take_if(|(id, _)| *id == batch_id) {
+            if reason == Refusal::ReadOnly {
+                conn.push_stopped = true;
+            } else if let Some(store) = self.store() {
+                let _ = store.erasure_sent(&record).await;
+            }
+            self.report(format!(
+                "The relay refused to erase record {record} ({message}). It is erased on this \
+                 device only."
+            ));
+            return self.pump(conn).await;
+        }
         let batch = match conn.in_flight.take() {
             Some((id, batch)) if id == batch_id => batch,
             other => {
