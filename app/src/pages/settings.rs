@@ -19,6 +19,10 @@ pub fn Settings() -> impl IntoView {
                 <h2 class="card__title" id="settings-pipelines">"Deals"</h2>
                 <a href="/settings/pipelines" data-testid="settings-pipelines">"Pipelines"</a>
             </section>
+            <section class="card" aria-labelledby="settings-data">
+                <h2 class="card__title" id="settings-data">"Data"</h2>
+                <a href="/settings/data" data-testid="settings-data">"Import & export"</a>
+            </section>
             <section class="card" aria-labelledby="settings-relay">
                 <h2 class="card__title" id="settings-relay">"Relay"</h2>
                 <dl class="facts">

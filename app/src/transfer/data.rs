@@ -10,7 +10,7 @@ use super::export::{backup_text, kind_csv, people_vcards, restore};
 use super::files::{download, iso_day, picked_file, read_file};
 use super::run::{self, HistoryEntry};
 use crate::pages::PageHeader;
-use crate::workspace::{Workspace, now_ms};
+use crate::workspace::{Phase, Workspace, now_ms};
 
 const KINDS: [(RecordKind, &str, &str); 4] = [
     (RecordKind::Person, "People", "people"),
@@ -35,6 +35,8 @@ pub fn DataPage() -> impl IntoView {
             problem.set(Some(e));
         }
     };
+    // Exports read the directory: not before every record is in it.
+    let loading = move || ws.phase.get() != Phase::Ready;
     let kind = RwSignal::new(0usize);
     let bom = RwSignal::new(false);
     let neutralise = RwSignal::new(true);
@@ -133,7 +135,7 @@ pub fn DataPage() -> impl IntoView {
                     <label for="export-neutralise">"Neutralise formulas"</label>
                 </div>
                 <p class="muted" id="export-neutralise-help">"On by default: a value starting with =, +, - or @ gets a leading ' so a spreadsheet shows it instead of running it as a formula."</p>
-                <button class="button" data-testid="export-csv" on:click=export_csv>"Export CSV"</button>
+                <button class="button" data-testid="export-csv" disabled=loading on:click=export_csv>"Export CSV"</button>
             </section>
             <section class="card" aria-labelledby="data-vcard-title">
                 <h2 class="card__title" id="data-vcard-title">"Export people as vCards"</h2>
@@ -144,7 +146,7 @@ pub fn DataPage() -> impl IntoView {
                         <option value="3">"vCard 3.0 (older address books)"</option>
                     </select>
                 </div>
-                <button class="button" data-testid="export-vcard" on:click=export_vcard>"Export vCards"</button>
+                <button class="button" data-testid="export-vcard" disabled=loading on:click=export_vcard>"Export vCards"</button>
             </section>
             <section class="card" aria-labelledby="data-backup-title">
                 <h2 class="card__title" id="data-backup-title">"Backup"</h2>

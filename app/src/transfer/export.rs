@@ -141,6 +141,7 @@ pub fn this_workspace() -> WorkspaceRef {
 
 /// The whole workspace as a backup file; also what could not be read (left out).
 pub async fn backup_text(ws: Workspace) -> Result<(String, Vec<String>), String> {
+    ws.ready().await?;
     let mut writer = BackupWriter::new(&this_workspace(), now_ms());
     let problems = ws
         .for_each_record(|records| {
@@ -160,6 +161,8 @@ pub async fn restore(
     progress: impl Fn(usize),
 ) -> Result<String, String> {
     let parsed = backup::read_backup(text).map_err(|e| e.to_string())?;
+    // "Is it empty?" needs every record this device holds.
+    ws.ready().await?;
     let count = ws.with_directory(|d| (0..d.len()).filter(|&i| !d.at(i).deleted).count());
     backup::check_restore(&parsed, &this_workspace(), count).map_err(|e| e.to_string())?;
     let author = ws.author_id().ok_or("The workspace is still loading")?;

@@ -225,6 +225,7 @@ pub async fn run_import(
         file,
         target,
         created: Vec::new(),
+        companies: 0,
         updated: Vec::new(),
         cancelled: false,
         undone: false,
@@ -274,6 +275,7 @@ pub async fn run_import(
         if let Ok(id) = id {
             companies.insert(key.clone(), id.clone());
             log.created.push(id.clone());
+            log.companies += 1;
         }
     }
     let done = made.len();
@@ -423,7 +425,7 @@ async fn save_log(ws: Workspace, log: &UndoLog) -> Result<(), String> {
         at: log.at,
         file: log.file.clone(),
         target: log.target,
-        created: log.created.len(),
+        created: log.created.len() - log.companies,
         updated: log.updated.len(),
         cancelled: log.cancelled,
         undone: log.undone,

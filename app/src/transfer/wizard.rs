@@ -306,6 +306,13 @@ impl Wizard {
         self.busy.set(Some("Checking every row…"));
         self.result.set(None);
         leptos::task::spawn_local(async move {
+            // Matching needs every existing record: wait for the workspace to finish opening.
+            if let Err(e) = ws.ready().await {
+                me.error
+                    .set(Some(format!("The workspace could not be opened: {e}")));
+                me.busy.set(None);
+                return;
+            }
             let run = run::dry_run(ws, &source, config, move |a, b| me.progress.set((a, b))).await;
             let mut summary = run.counts.describe();
             if run.photos > 0 {
@@ -343,14 +350,19 @@ impl Wizard {
             let progress = move |a, b| me.progress.set((a, b));
             let (log, problem) = run::run_import(ws, &run, file, target, stop, progress).await;
             let what = format!(
-                "{}: {} created, {} updated.",
+                "{}: {} created, {} updated{}.",
                 if log.cancelled {
                     "Import stopped"
                 } else {
                     "Import finished"
                 },
-                log.created.len(),
-                log.updated.len()
+                log.created.len() - log.companies,
+                log.updated.len(),
+                match log.companies {
+                    0 => String::new(),
+                    1 => ", 1 company added for them".into(),
+                    n => format!(", {n} companies added for them"),
+                }
             );
             me.message.set(problem.map(|p| format!("{what} {p}")));
             me.result.set(Some((log.id.clone(), what)));

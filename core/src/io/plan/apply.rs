@@ -152,6 +152,9 @@ pub struct UndoLog {
     pub target: ImportTarget,
     /// Records it created (companies it created for people included).
     pub created: Vec<RecordId>,
+    /// How many of `created` are companies made for the rows' company names.
+    #[serde(default)]
+    pub companies: usize,
     pub updated: Vec<(RecordId, Before)>,
     /// Stopped by the user before the end.
     pub cancelled: bool,
