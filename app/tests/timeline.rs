@@ -383,4 +383,22 @@ async fn log_a_call_add_an_overdue_task_tick_it_done_and_see_the_history() {
             .any(|k| storage.get_item(&k).unwrap().unwrap_or_default().len() > 2)
     })
     .await;
+
+    // A company's timeline gathers its people's interactions and tasks.
+    let company = format!("Acme Timeline {}", js_sys::Date::now() as u64);
+    type_into("[data-testid=field-company]", &company).await;
+    click("[data-testid=record-person] a.field__hint[href^='/companies/']").await;
+    until("the call on the company's timeline", || {
+        find("[data-testid=record-company] [data-testid=timeline]")?;
+        texts("[data-testid=timeline-item][data-kind=call]")
+            .into_iter()
+            .find(|t| t.contains("Intro call") && t.contains(&name))
+    })
+    .await;
+    until("the person's task on the company's timeline", || {
+        texts("[data-testid=timeline-item][data-kind=task]")
+            .into_iter()
+            .find(|t| t.contains("Call back"))
+    })
+    .await;
 }
