@@ -9,7 +9,6 @@ use std::collections::{HashMap, HashSet};
 use crate::ids::RecordId;
 use crate::record::RecordKind;
 use crate::summary::Summary;
-use crate::validate::phone_digits;
 
 /// A key shared by more records than this is a shared address (info@, a switchboard), not a
 /// sign of duplicates.
@@ -105,29 +104,39 @@ pub fn email_key(email: &str) -> String {
     lower
 }
 
-/// The last [`PHONE_DIGITS`] digits; `None` for shorter numbers (too short to tell).
+/// The last [`PHONE_DIGITS`] digits of the number (as `validate::phone_digits` reads them,
+/// without an extension); `None` for shorter numbers (too short to tell).
 pub fn phone_key(phone: &str) -> Option<String> {
-    // An extension is not part of the number.
-    let lower = phone.to_lowercase();
-    let main = ["ext", "x", "#"]
-        .iter()
-        .find_map(|sep| lower.split_once(sep).map(|(m, _)| m))
-        .unwrap_or(&lower);
-    let digits = phone_digits(main);
-    let digits = digits.trim_start_matches('+');
-    (digits.len() >= PHONE_DIGITS).then(|| digits[digits.len() - PHONE_DIGITS..].to_string())
+    // Only digits and punctuation come before an extension (`ext`, `x`, `#`): stop at the
+    // first letter or `#`.
+    let mut digits = String::with_capacity(phone.len());
+    for c in phone.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else if c.is_alphabetic() || c == '#' {
+            break;
+        }
+    }
+    (digits.len() >= PHONE_DIGITS).then(|| digits.split_off(digits.len() - PHONE_DIGITS))
 }
 
 /// A name as compared: accents, case and punctuation dropped, "Silva, Ana" = "Ana Silva",
 /// words sorted (so the order does not matter).
 pub fn name_key(name: &str) -> String {
-    let name = match name.split_once(',') {
-        Some((last, first)) if !first.contains(',') => format!("{first} {last}"),
-        _ => name.to_string(),
+    let folded = match name.split_once(',') {
+        Some((last, first)) if !first.contains(',') => {
+            let mut f = fold_text(first);
+            f.push(' ');
+            f.push_str(&fold_text(last));
+            f
+        }
+        _ => fold_text(name),
     };
-    let mut words = words(&name);
-    words.retain(|w| !["dr", "mr", "mrs", "ms", "prof"].contains(&w.as_str()));
-    words.sort();
+    let mut words: Vec<&str> = folded
+        .split_whitespace()
+        .filter(|w| !["dr", "mr", "mrs", "ms", "prof"].contains(w))
+        .collect();
+    words.sort_unstable();
     words.join(" ")
 }
 
@@ -157,6 +166,14 @@ pub fn company_key(name: &str) -> String {
 }
 
 fn words(text: &str) -> Vec<String> {
+    fold_text(text)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Lower-cased, accents folded, anything but letters and digits a space.
+fn fold_text(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     for c in text.chars().flat_map(char::to_lowercase) {
         match fold(c) {
@@ -165,7 +182,7 @@ fn words(text: &str) -> Vec<String> {
             None => folded.push(' '),
         }
     }
-    folded.split_whitespace().map(str::to_string).collect()
+    folded
 }
 
 /// Latin letters with diacritics → their base letters.
@@ -206,28 +223,23 @@ pub fn similar_names(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    let (wa, wb): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
-    let (short, long) = if wa.len() <= wb.len() {
-        (&wa, &wb)
-    } else {
-        (&wb, &wa)
-    };
-    if short.len() >= 2 && short.iter().all(|w| long.contains(w)) {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    // No allocation: this runs for every pair of people at a company.
+    if short.contains(' ') && short.split(' ').all(|w| long.split(' ').any(|x| x == w)) {
         return true;
     }
-    let len = a.chars().count().min(b.chars().count());
-    let allowed = match len {
+    let allowed = match short.len() {
         0..=5 => 0,
         6..=9 => 1,
         _ => 2,
     };
-    allowed > 0 && within_distance(a, b, allowed)
+    allowed > 0 && long.len() - short.len() <= allowed && within_distance(a, b, allowed)
 }
 
-/// Levenshtein distance at most `max`, stopping early once it cannot be.
+/// Levenshtein distance at most `max` (over bytes: keys are folded to ASCII but for other
+/// scripts, where a byte distance is a stricter test), stopping early once it cannot be.
 fn within_distance(a: &str, b: &str, max: usize) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > max {
         return false;
     }
@@ -255,6 +267,34 @@ struct Entry {
     kind: RecordKind,
     created_at: i64,
     name_key: String,
+    /// Letter and digit counts of `name_key`, for a quick lower bound of the edit distance.
+    letters: [u8; 36],
+}
+
+fn letter_counts(key: &str) -> [u8; 36] {
+    let mut counts = [0u8; 36];
+    for b in key.bytes() {
+        let slot = match b {
+            b'a'..=b'z' => b - b'a',
+            b'0'..=b'9' => 26 + b - b'0',
+            _ => continue,
+        };
+        counts[slot as usize] = counts[slot as usize].saturating_add(1);
+    }
+    counts
+}
+
+/// Whether two people's names may be similar: at most four letters apart (two edits), or
+/// one name's words within the other's.
+fn may_be_similar(a: &Entry, b: &Entry) -> bool {
+    let apart: u32 = a
+        .letters
+        .iter()
+        .zip(&b.letters)
+        .map(|(x, y)| u32::from(x.abs_diff(*y)))
+        .sum();
+    let within = |x: &[u8; 36], y: &[u8; 36]| x.iter().zip(y).all(|(p, q)| p <= q);
+    apart <= 4 || within(&a.letters, &b.letters) || within(&b.letters, &a.letters)
 }
 
 /// Builds the indexes one summary at a time (so a page can feed it in slices), then reports
@@ -315,7 +355,12 @@ impl Detector {
                 if let Some(company) = &s.company_id {
                     self.staff.entry(company.clone()).or_default().push(i);
                 }
-                name_key(&s.name)
+                // Names are only compared among a company's people.
+                if s.company_id.is_some() {
+                    name_key(&s.name)
+                } else {
+                    String::new()
+                }
             }
             _ => {
                 if !s.domain.is_empty() {
@@ -336,6 +381,7 @@ impl Detector {
             id: s.id.clone(),
             kind: s.kind,
             created_at: s.created_at,
+            letters: letter_counts(&name_key),
             name_key,
         });
     }
@@ -396,7 +442,7 @@ impl Detector {
             for (n, &a) in staff.iter().enumerate() {
                 for &b in &staff[n + 1..] {
                     let (ka, kb) = (&self.entries[a as usize], &self.entries[b as usize]);
-                    if similar_names(&ka.name_key, &kb.name_key) {
+                    if may_be_similar(ka, kb) && similar_names(&ka.name_key, &kb.name_key) {
                         out.push(self.pair(a, b, reason()));
                     }
                 }
@@ -559,6 +605,13 @@ pub fn check<'s>(
         .iter()
         .filter_map(|p| Some((phone_key(p)?, p)))
         .collect();
+    let mut domains: Vec<&str> = emails
+        .iter()
+        .filter_map(|e| e.rsplit_once('@').map(|(_, d)| d))
+        .collect();
+    if domains.contains(&"gmail.com") {
+        domains.push("googlemail.com");
+    }
     let domain = candidate.domain.trim().to_lowercase();
     let domain = domain.strip_prefix("www.").unwrap_or(&domain).to_string();
     let name = match kind {
@@ -574,10 +627,19 @@ pub fn check<'s>(
             RecordKind::Person => s
                 .emails
                 .iter()
+                // Only an address at one of the candidate's domains is normalised (no
+                // allocation for the other 99.9%).
+                .filter(|e| {
+                    e.rsplit_once('@')
+                        .is_some_and(|(_, d)| domains.iter().any(|c| c.eq_ignore_ascii_case(d)))
+                })
                 .map(|e| email_key(e))
                 .find(|e| emails.contains(e))
                 .map(Reason::Email)
                 .or_else(|| {
+                    if phones.is_empty() {
+                        return None;
+                    }
                     s.phones.iter().find_map(|p| {
                         let key = phone_key(p)?;
                         phones
