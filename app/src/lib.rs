@@ -10,6 +10,7 @@ mod icons;
 mod leads;
 mod pages;
 mod palette;
+pub mod privacy;
 mod records;
 pub mod relay_link;
 pub mod session;

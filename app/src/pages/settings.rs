@@ -22,6 +22,7 @@ pub fn Settings() -> impl IntoView {
             <section class="card" aria-labelledby="settings-data">
                 <h2 class="card__title" id="settings-data">"Data"</h2>
                 <a href="/settings/data" data-testid="settings-data">"Import & export"</a>
+                <a href="/duplicates" data-testid="settings-duplicates">"Duplicates"</a>
             </section>
             <section class="card" aria-labelledby="settings-relay">
                 <h2 class="card__title" id="settings-relay">"Relay"</h2>
