@@ -287,6 +287,12 @@ async fn log_a_call_add_an_overdue_task_tick_it_done_and_see_the_history() {
             .is_none_or(|s| !s.inner_text().contains("Send the proposal"))
     })
     .await;
+    until_true("focus kept in the page, not dropped on the body", || {
+        document()
+            .active_element()
+            .is_some_and(|e| e.tag_name() != "BODY")
+    })
+    .await;
     until_true("the badge hidden", || {
         find("[data-testid=overdue-badge]").is_some_and(|b| b.hidden())
     })

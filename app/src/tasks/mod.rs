@@ -113,8 +113,9 @@ pub(crate) fn display(name: &str) -> String {
     }
 }
 
-/// Marks a task done (with Undo) or open again.
-pub(crate) fn set_done(ws: Workspace, id: RecordId, name: String, done: bool) {
+/// Marks a task done (with Undo) or open again, then focuses the first of `focus` (element
+/// ids) still on the page, so a keyboard user stays in the list.
+pub(crate) fn set_done(ws: Workspace, id: RecordId, name: String, done: bool, focus: Vec<String>) {
     let toasts = expect_context::<Toasts>();
     leptos::task::spawn_local(async move {
         let status = if done {
@@ -122,10 +123,27 @@ pub(crate) fn set_done(ws: Workspace, id: RecordId, name: String, done: bool) {
         } else {
             TaskStatus::Open
         };
-        match ws
+        let result = ws
             .edit(&id, |e| e.set(Field::Status, status.as_str()))
-            .await
-        {
+            .await;
+        request_animation_frame(move || {
+            let doc = document();
+            let lost = doc.active_element().is_none_or(|e| e.tag_name() == "BODY");
+            if !lost {
+                return;
+            }
+            // The first candidate that can take focus (one in a collapsed group cannot).
+            for el in focus.iter().filter_map(|id| doc.get_element_by_id(id)) {
+                let _ = wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&el).focus();
+                if doc.active_element().as_ref() == Some(&el) {
+                    return;
+                }
+            }
+            if let Some(main) = doc.get_element_by_id("main") {
+                let _ = wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&main).focus();
+            }
+        });
+        match result {
             Ok(()) if done => {
                 toasts.show_with_undo(format!("Done: {}", display(&name)), move || {
                     let id = id.clone();

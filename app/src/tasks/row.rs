@@ -42,7 +42,9 @@ pub fn TaskRow(
                 prop:checked=done
                 disabled=move || !ws.writable.get()
                 on:change=move |ev| {
-                    super::set_done(ws, id.clone(), toggle_name.clone(), event_target_checked(&ev));
+                    let input: web_sys::HtmlInputElement = event_target(&ev);
+                    let keep_focus = focus_after_toggle(&input);
+                    super::set_done(ws, id.clone(), toggle_name.clone(), input.checked(), keep_focus);
                 }
             />
             <label class="visually-hidden" for=check_id>{format!("Done: {name}")}</label>
@@ -68,4 +70,21 @@ pub fn TaskRow(
             </div>
         </div>
     }
+}
+
+/// Where focus goes once a ticked task's list re-renders: its own checkbox if it is still
+/// shown (a timeline), else the next task's (or the previous one's) in the same list.
+fn focus_after_toggle(input: &web_sys::HtmlInputElement) -> Vec<String> {
+    let mut ids = vec![input.id()];
+    if let Ok(Some(item)) = input.closest("li") {
+        for sibling in [item.next_element_sibling(), item.previous_element_sibling()]
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(Some(check)) = sibling.query_selector("input[type=checkbox]") {
+                ids.push(check.id());
+            }
+        }
+    }
+    ids
 }
