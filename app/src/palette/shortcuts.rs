@@ -138,7 +138,12 @@ pub fn ShortcutsHelp() -> impl IntoView {
                 <dl class="shortcuts__list">
                     {LIST.iter().map(|(keys, what)| view! {
                         <div class="shortcuts__row">
-                            <dt><kbd>{*keys}</kbd></dt>
+                            <dt>
+                                {keys.split(" then ").enumerate().map(|(i, k)| view! {
+                                    {(i > 0).then_some(" then ")}
+                                    <kbd>{k}</kbd>
+                                }).collect_view()}
+                            </dt>
                             <dd>{*what}</dd>
                         </div>
                     }).collect_view()}
