@@ -352,10 +352,14 @@ fn StageRow(
                     }
                 }/>
             <span class="stage-row__percent" aria-hidden="true">"%"</span>
-            <button type="button" class="button button--small" data-testid="stage-up" aria-label=format!("Move {name} up") disabled=index == 0
-                on:click=move |_| { on_move.run((index, -1)); refocus("stage-up", &up_id); }>"↑"</button>
-            <button type="button" class="button button--small" data-testid="stage-down" aria-label=format!("Move {name} down") disabled=move || index + 1 >= count.get()
-                on:click=move |_| { on_move.run((index, 1)); refocus("stage-down", &down_id); }>"↓"</button>
+            <button type="button" class="button button--small" data-testid="stage-up" title=format!("Move {name} up") disabled=index == 0
+                on:click=move |_| { on_move.run((index, -1)); refocus("stage-up", &up_id); }>
+                <span aria-hidden="true">"↑"</span><span class="visually-hidden">{format!("Move {name} up")}</span>
+            </button>
+            <button type="button" class="button button--small" data-testid="stage-down" title=format!("Move {name} down") disabled=move || index + 1 >= count.get()
+                on:click=move |_| { on_move.run((index, 1)); refocus("stage-down", &down_id); }>
+                <span aria-hidden="true">"↓"</span><span class="visually-hidden">{format!("Move {name} down")}</span>
+            </button>
             <button type="button" class="button button--small button--quiet" data-testid="stage-delete" aria-label=format!("Remove {name}") disabled=move || count.get() <= 1
                 on:click=move |_| on_delete.run(delete_id.clone())>"Remove"</button>
         </li>
