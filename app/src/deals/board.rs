@@ -123,11 +123,12 @@ pub fn DealsPage() -> impl IntoView {
                         </label>
                     }
                 })}
-                <nav class="segmented" aria-label="Show deals as">
-                    <A href=move || href(false) attr:class="segmented__item" attr:data-testid="deals-view-board"
-                        attr:aria-current=move || (!table.get()).then_some("page")>"Board"</A>
-                    <A href=move || href(true) attr:class="segmented__item" attr:data-testid="deals-view-table"
-                        attr:aria-current=move || table.get().then_some("page")>"Table"</A>
+                // Plain links: the router's <A> marks both current (same path, other query).
+                <nav class="view-switch" aria-label="Show deals as">
+                    <a href=move || href(false) class="view-switch__item" data-testid="deals-view-board"
+                        aria-current=move || (!table.get()).then_some("page")>"Board"</a>
+                    <a href=move || href(true) class="view-switch__item" data-testid="deals-view-table"
+                        aria-current=move || table.get().then_some("page")>"Table"</a>
                 </nav>
                 <A href=move || format!("/deals/new?pipeline={}", chosen.read().id) attr:class="button button--primary" attr:data-testid="deals-new">"New deal"</A>
             </div>
