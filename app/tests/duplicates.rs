@@ -278,3 +278,63 @@ async fn merge_picks_fields_relinks_everything_and_undo_restores() {
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn a_new_record_like_an_existing_one_is_flagged_with_a_link() {
+    use kith_app::duplicates::PossibleDuplicates;
+    use leptos_router::components::Router;
+
+    let tag = unique();
+    let (first, ..) = seed(&tag).await;
+    let owner = Owner::new();
+    let ws = open_workspace(&owner).await;
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    let name = RwSignal::new(String::new());
+    let emails = RwSignal::new(Vec::<String>::new());
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(ws);
+        view! {
+            <Router>
+                <PossibleDuplicates kind=RecordKind::Person name emails/>
+            </Router>
+        }
+    });
+    assert!(
+        root.query_selector("[data-testid=possible-duplicates]")
+            .unwrap()
+            .is_none()
+    );
+    // Gmail-style and case differences do not hide it.
+    emails.set(vec![format!("Ana.{tag}@ACME.example")]);
+    let notice = until("the notice", || {
+        root.query_selector("[data-testid=possible-duplicate]")
+            .unwrap()
+    })
+    .await;
+    let text = notice.text_content().unwrap_or_default();
+    assert!(
+        text.contains(&format!(
+            "Possible duplicate of Ana Silva {tag} (same email)"
+        )) || text.contains(&format!(
+            "Possible duplicate of Ana M. Silva {tag} (same email)"
+        )),
+        "{text}"
+    );
+    let links = root
+        .query_selector_all("[data-testid=possible-duplicate] a")
+        .unwrap();
+    let hrefs: Vec<String> = (0..links.length())
+        .filter_map(|i| links.item(i))
+        .filter_map(|n| n.unchecked_into::<web_sys::Element>().get_attribute("href"))
+        .collect();
+    assert!(hrefs.contains(&format!("/people/{first}")), "{hrefs:?}");
+    emails.set(vec![format!("someone.else.{tag}@acme.example")]);
+    until_true("the notice to go", || {
+        root.query_selector("[data-testid=possible-duplicates]")
+            .unwrap()
+            .is_none()
+    })
+    .await;
+    root.remove();
+}

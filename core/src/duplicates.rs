@@ -473,7 +473,7 @@ impl Detector {
     }
 
     /// The groups of [`Detector::pairs`] without the `dismissed` pairs (see [`pair_key`]),
-    /// strongest first, then biggest.
+    /// strongest first, then biggest, then the most recently created (ids are UUID v7).
     pub fn groups(&self, pairs: &[Pair], dismissed: &HashSet<(RecordId, RecordId)>) -> Vec<Group> {
         let index: HashMap<&RecordId, usize> = self
             .entries
@@ -520,7 +520,7 @@ impl Detector {
             b.strength
                 .cmp(&a.strength)
                 .then(b.ids.len().cmp(&a.ids.len()))
-                .then(a.ids[0].cmp(&b.ids[0]))
+                .then(b.ids.iter().max().cmp(&a.ids.iter().max()))
         });
         groups
     }

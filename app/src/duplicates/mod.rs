@@ -24,6 +24,8 @@ use crate::toasts::Toasts;
 use crate::workspace::{ActionError, Phase, Workspace};
 use merge_view::MergeView;
 
+/// Groups rendered at first and per "Show more" (rendering thousands at once is a long task).
+const GROUPS_SHOWN: usize = 50;
 /// Companies whose people's names are compared per step of the scan.
 const COMPANIES_PER_STEP: usize = 64;
 
@@ -40,6 +42,7 @@ pub fn DuplicatesPage() -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let scan = RwSignal::new(Scan::Running("Looking for duplicates…".into()));
     let merging = RwSignal::new(None::<Group>);
+    let shown = RwSignal::new(GROUPS_SHOWN);
     let run = move || {
         scan.set(Scan::Running("Looking for duplicates…".into()));
         leptos::task::spawn_local(async move {
@@ -119,6 +122,7 @@ pub fn DuplicatesPage() -> impl IntoView {
                     <ul class="duplicates__list" data-testid="duplicate-groups">
                         {groups
                             .into_iter()
+                            .take(shown.get())
                             .map(|group| view! {
                                 <GroupItem
                                     group
@@ -129,6 +133,16 @@ pub fn DuplicatesPage() -> impl IntoView {
                             })
                             .collect_view()}
                     </ul>
+                    {(count > shown.get()).then(|| view! {
+                        <button
+                            type="button"
+                            class="button"
+                            data-testid="duplicates-more"
+                            on:click=move |_| shown.update(|n| *n += GROUPS_SHOWN)
+                        >
+                            {format!("Show {} more", (count - shown.get()).min(GROUPS_SHOWN))}
+                        </button>
+                    })}
                 }
                 .into_any()
             }
