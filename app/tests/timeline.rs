@@ -407,4 +407,20 @@ async fn log_a_call_add_an_overdue_task_tick_it_done_and_see_the_history() {
             .find(|t| t.contains("Call back"))
     })
     .await;
+
+    // "All tasks" (the generic list) offers "New task": the task form, then the new task.
+    click("[data-testid=nav-tasks]").await;
+    click("[data-testid=tasks-tab-all]").await;
+    click("[data-testid=new-task-link]").await;
+    type_into(
+        "[data-testid=new-task] [data-testid=task-title]",
+        "Renew the contract",
+    )
+    .await;
+    click("[data-testid=new-task] [data-testid=task-submit]").await;
+    until("the new task's page", || {
+        find("[data-testid=page-task] [data-testid=record-title]")
+            .filter(|t| t.inner_text() == "Renew the contract")
+    })
+    .await;
 }

@@ -15,9 +15,9 @@ pub fn TaskForm(
     record: Signal<Option<RecordId>>,
     /// `data-testid` of the form.
     testid: &'static str,
-    /// Called after a task was created.
+    /// Called with the new task's id once it is created.
     #[prop(optional)]
-    on_created: Option<Callback<()>>,
+    on_created: Option<Callback<RecordId>>,
 ) -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let title = RwSignal::new(String::new());
@@ -75,7 +75,7 @@ pub fn TaskForm(
                 .await;
             busy.set(false);
             match created {
-                Ok(_) => {
+                Ok(id) => {
                     error.set(None);
                     title.set(String::new());
                     due.set(String::new());
@@ -83,7 +83,7 @@ pub fn TaskForm(
                         let _ = el.focus();
                     }
                     if let Some(done) = on_created {
-                        done.run(());
+                        done.run(id);
                     }
                 }
                 Err(ActionError::Record(RecordError::Invalid { field, message })) => {

@@ -3,6 +3,7 @@
 
 use kith_core::record::{RecordKind, TaskStatus};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use super::logic::{Group, group};
 use super::reminders::{CHECK_EVERY, RemindersControl};
@@ -23,6 +24,7 @@ enum Tab {
 
 #[component]
 pub fn MyTasks() -> impl IntoView {
+    let ws = expect_context::<Workspace>();
     let tab = RwSignal::new(Tab::Agenda);
     let tab_button = move |which: Tab, label: &'static str, testid: &'static str| {
         view! {
@@ -61,7 +63,14 @@ pub fn MyTasks() -> impl IntoView {
             <div id="tasks-panel" role="tabpanel" aria-labelledby=move || if tab.get() == Tab::Agenda { "tasks-tab-agenda" } else { "tasks-tab-all" }>
                 {move || match tab.get() {
                     Tab::Agenda => view! { <Agenda/> }.into_any(),
-                    Tab::All => view! { <RecordList kind=RecordKind::Task/> }.into_any(),
+                    Tab::All => view! {
+                        {move || ws.writable.get().then(|| view! {
+                            <div class="form-actions tasks-all__actions">
+                                <A href="/tasks/new" attr:class="button button--primary" attr:data-testid="new-task-link">"New task"</A>
+                            </div>
+                        })}
+                        <RecordList kind=RecordKind::Task embedded=true/>
+                    }.into_any(),
                 }}
             </div>
         </div>

@@ -27,14 +27,32 @@ pub fn ItemPage(kind: RecordKind) -> impl IntoView {
             .get("id")
             .and_then(|s| RecordId::parse(&s).ok())
     });
+    let is_new = Memo::new(move |_| params.read().get("id").as_deref() == Some("new"));
     let testid = format!("page-{}", kind_noun(kind));
     view! {
         <div class="page page--narrow page--item" data-testid=testid>
             {move || match id.get() {
                 Some(id) => view! { <ItemBody kind id/> }.into_any(),
+                None if kind == RecordKind::Task && is_new.get() => view! { <NewTask/> }.into_any(),
                 None => view! { <Missing kind/> }.into_any(),
             }}
         </div>
+    }
+}
+
+/// `/tasks/new` (the task list's "New task"): the task form, then the new task's page.
+#[component]
+fn NewTask() -> impl IntoView {
+    let navigate = use_navigate();
+    let created = Callback::new(move |id: RecordId| {
+        navigate(&record_path(RecordKind::Task, &id), Default::default())
+    });
+    view! {
+        <nav class="breadcrumb" aria-label="Breadcrumb"><A href="/tasks">"← Tasks"</A></nav>
+        <crate::pages::PageHeader title="New task"/>
+        <section class="card">
+            <crate::tasks::TaskForm record=Signal::derive(|| None) testid="new-task" on_created=created/>
+        </section>
     }
 }
 
