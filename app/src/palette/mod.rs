@@ -208,7 +208,9 @@ pub fn CommandPalette() -> impl IntoView {
                     aria-expanded="true"
                     aria-controls="palette-results"
                     aria-autocomplete="list"
-                    aria-activedescendant=move || format!("palette-option-{}", active.get())
+                    aria-activedescendant=move || {
+                        (!results.with(Vec::is_empty)).then(|| format!("palette-option-{}", active.get()))
+                    }
                     placeholder="Search people, companies, deals, tasks… or type a command"
                     autocomplete="off"
                     data-testid="palette-input"

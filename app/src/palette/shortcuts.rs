@@ -174,6 +174,8 @@ fn new_record(navigate: &impl Fn(&str, leptos_router::NavigateOptions)) {
         "/deals/new"
     } else if path.starts_with("/companies") {
         "/companies/new"
+    } else if path.starts_with("/settings") {
+        return;
     } else if path.starts_with("/tasks") {
         if let Some(title) = first("[data-testid=task-title]") {
             let _ = title.focus();

@@ -278,8 +278,10 @@ pub fn ViewsMenu(state: ListState, param: &'static str) -> impl IntoView {
                         <button type="button" class="button button--small" on:click=move |_| form.set(None)>"Cancel"</button>
                     </div>
                 </form>
-                <p class="field-error" role="alert" data-testid="view-error" hidden=move || error.with(|e| e.is_none())>{move || error.get()}</p>
+
             </div>
         </details>
+        // Outside the menu: a view that cannot be shown says so even with the menu closed.
+        <p class="field-error views__error" role="alert" data-testid="view-error" hidden=move || error.with(|e| e.is_none())>{move || error.get()}</p>
     }
 }
