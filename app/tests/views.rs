@@ -347,6 +347,16 @@ async fn filters_sort_columns_saved_views_and_bulk_tags() {
     );
     assert!(find(&tid("sort-name")).unwrap().inner_text().contains("▼2"));
 
+    // Escape closes the open menu.
+    let columns_menu = find(&tid("columns-button"))
+        .unwrap()
+        .parent_element()
+        .unwrap();
+    assert!(columns_menu.has_attribute("open"));
+    key(&find(&tid("column-toggle-city")).unwrap(), "Escape", "");
+    assert!(!columns_menu.has_attribute("open"));
+    find(&tid("columns-button")).unwrap().click();
+
     // Hide a column.
     assert!(find(&tid("sort-email")).is_some());
     find(&tid("column-toggle-email")).unwrap().click();

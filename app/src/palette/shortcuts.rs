@@ -72,6 +72,10 @@ pub fn ShortcutsHelp() -> impl IntoView {
             }
             return;
         }
+        if ev.key() == "Escape" && close_menu() {
+            ev.prevent_default();
+            return;
+        }
         if typing(&ev) {
             return;
         }
@@ -153,6 +157,22 @@ pub fn ShortcutsHelp() -> impl IntoView {
             </div>
         </Show>
     }
+}
+
+/// Escape closes an open toolbar menu (a `<details>`), focus back on its button.
+fn close_menu() -> bool {
+    let Some(menu) = document()
+        .query_selector("details.menu[open]")
+        .ok()
+        .flatten()
+    else {
+        return false;
+    };
+    let _ = menu.remove_attribute("open");
+    if let Ok(Some(summary)) = menu.query_selector("summary") {
+        let _ = summary.unchecked_into::<web_sys::HtmlElement>().focus();
+    }
+    true
 }
 
 fn first(selector: &str) -> Option<web_sys::HtmlElement> {
