@@ -15,6 +15,8 @@ use kith_core::summary::Summary;
 
 /// Done tasks shown at most (the most recently changed).
 const RECENT_DONE: usize = 20;
+/// Tasks shown per group until "Show all" (a team may have thousands upcoming).
+const GROUP_PAGE: usize = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -111,15 +113,25 @@ fn Agenda() -> impl IntoView {
     });
     let open_count = move || groups.with(|g| g[..4].iter().map(Vec::len).sum::<usize>());
     let section = move |g: Group, title: &'static str, testid: &'static str| {
+        let show_all = RwSignal::new(false);
         move || {
-            let rows = groups.with(|all| all[g as usize].clone());
-            (!rows.is_empty()).then(|| {
+            let mut rows = groups.with(|all| all[g as usize].clone());
+            let total = rows.len();
+            if !show_all.get() {
+                rows.truncate(GROUP_PAGE);
+            }
+            (total > 0).then(|| {
                 view! {
                     <section class="task-group" class:task-group--overdue=g == Group::Overdue data-testid=testid aria-labelledby=format!("{testid}-title")>
                         <h2 class="task-group__title" id=format!("{testid}-title")>
-                            {title} <span class="task-group__count">{rows.len()}</span>
+                            {title} <span class="task-group__count">{total}</span>
                         </h2>
                         <TaskList rows now/>
+                        {(total > GROUP_PAGE && !show_all.get()).then(|| view! {
+                            <button type="button" class="button task-group__more" on:click=move |_| show_all.set(true)>
+                                {format!("Show all {total}")}
+                            </button>
+                        })}
                     </section>
                 }
             })
