@@ -338,3 +338,73 @@ async fn a_new_record_like_an_existing_one_is_flagged_with_a_link() {
     .await;
     root.remove();
 }
+
+/// Starts watching for long tasks; the returned function stops and gives the longest (ms).
+fn long_task_probe() -> js_sys::Function {
+    js_sys::Function::new_no_args(
+        "const seen = []; const o = new PerformanceObserver(list => { \
+           for (const e of list.getEntries()) seen.push(e.duration); }); \
+         o.observe({ type: 'longtask' }); \
+         return () => { for (const e of o.takeRecords()) seen.push(e.duration); \
+           o.disconnect(); return Math.max(0, ...seen); };",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap()
+    .dyn_into::<js_sys::Function>()
+    .unwrap()
+}
+
+/// 10k people (one in fifty sharing an email, 20 per company): the scan finds their groups
+/// without a main-thread task over 50 ms.
+#[wasm_bindgen_test]
+async fn scanning_ten_thousand_people_never_blocks_the_page() {
+    use kith_app::store::Store;
+    use kith_app::workspace::Fill;
+
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let name = format!("kith-dup-scan-{}", unique());
+    let owner = Owner::new();
+    let ws = owner.with(|| Workspace::open_database(name.clone(), None));
+    until("the workspace", || {
+        (ws.phase.get_untracked() == Phase::Ready).then_some(())
+    })
+    .await;
+    let companies: Vec<RecordId> = (0..500).map(|_| RecordId::new()).collect();
+    let fills: Vec<Fill> = (0..10_000usize)
+        .map(|i| {
+            let company = companies[i % companies.len()].to_string();
+            let email = format!("p{}@example.com", if i % 50 == 0 { i + 1 } else { i });
+            Box::new(move |e: &mut kith_core::record::Edit<'_>| {
+                e.set(Field::Name, &format!("Person {i}"))?;
+                e.set(Field::CompanyId, &company)?;
+                e.add_channel(Channel::Email, &email, "").map(drop)
+            }) as Fill
+        })
+        .collect();
+    ws.create_many(RecordKind::Person, fills, || false, |_| {})
+        .await
+        .unwrap();
+    let probe = long_task_probe();
+    let started = js_sys::Date::now();
+    let groups = kith_app::duplicates::find_groups(ws, |_| {}).await.unwrap();
+    let took = js_sys::Date::now() - started;
+    let longest = probe
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    web_sys::console::log_1(
+        &format!(
+            "scan of 10k people: {} groups in {took:.0} ms; longest task {longest:.0} ms",
+            groups.len()
+        )
+        .into(),
+    );
+    assert_eq!(groups.len(), 200);
+    assert!(
+        longest < 50.0,
+        "a step blocked the page for {longest:.0} ms"
+    );
+    drop(owner);
+    Store::delete_database(&name).await.unwrap();
+}

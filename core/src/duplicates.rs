@@ -228,6 +228,10 @@ pub fn similar_names(a: &str, b: &str) -> bool {
     if short.contains(' ') && short.split(' ').all(|w| long.split(' ').any(|x| x == w)) {
         return true;
     }
+    // Numbers in names ("Smith 2", imported placeholders) tell people apart: no typo allowance.
+    if a.bytes().chain(b.bytes()).any(|c| c.is_ascii_digit()) {
+        return false;
+    }
     let allowed = match short.len() {
         0..=5 => 0,
         6..=9 => 1,

@@ -27,7 +27,7 @@ use merge_view::MergeView;
 /// Groups rendered at first and per "Show more" (rendering thousands at once is a long task).
 const GROUPS_SHOWN: usize = 50;
 /// Companies whose people's names are compared per step of the scan.
-const COMPANIES_PER_STEP: usize = 64;
+const COMPANIES_PER_STEP: usize = 8;
 
 #[derive(Clone, PartialEq)]
 enum Scan {
@@ -46,7 +46,10 @@ pub fn DuplicatesPage() -> impl IntoView {
     let run = move || {
         scan.set(Scan::Running("Looking for duplicates…".into()));
         leptos::task::spawn_local(async move {
-            let result = find_groups(ws, scan).await;
+            let result = find_groups(ws, move |p| {
+                scan.try_set(Scan::Running(p));
+            })
+            .await;
             scan.try_set(match result {
                 Ok(groups) => Scan::Done(groups),
                 Err(e) => Scan::Failed(e.to_string()),
@@ -172,28 +175,33 @@ pub fn DuplicatesPage() -> impl IntoView {
 
 /// Detection over the directory in steps of ~12 ms, then the pairs the user dismissed (read
 /// from the records of the groups found) left out.
-async fn find_groups(ws: Workspace, progress: RwSignal<Scan>) -> Result<Vec<Group>, ActionError> {
-    let total = ws.with_directory(Directory::len);
+pub async fn find_groups(
+    ws: Workspace,
+    progress: impl Fn(String),
+) -> Result<Vec<Group>, ActionError> {
+    // Read outside any view: untracked (the scan is redone by "Scan again", not by changes).
+    let total = untrack(|| ws.with_directory(Directory::len));
     let mut detector = Detector::new();
     let mut next = 0;
     while next < total {
         let clock = StepClock::start();
-        ws.with_directory(|d| {
-            let end = total.min(d.len());
-            while next < end {
-                detector.add(d.at(next));
-                next += 1;
-                if next % 256 == 0 && clock.due() {
-                    break;
+        untrack(|| {
+            ws.with_directory(|d| {
+                let end = total.min(d.len());
+                while next < end {
+                    detector.add(d.at(next));
+                    next += 1;
+                    if next % 64 == 0 && clock.due() {
+                        break;
+                    }
                 }
-            }
-            if end < total {
-                next = total;
-            }
+                // The directory never shrinks; this only guards the loop.
+                if end < total {
+                    next = total;
+                }
+            })
         });
-        progress.try_set(Scan::Running(format!(
-            "Looking for duplicates… {next} of {total} records"
-        )));
+        progress(format!("Looking for duplicates… {next} of {total} records"));
         next_tick().await;
     }
     let mut pairs: Vec<Pair> = detector.key_pairs();
@@ -213,10 +221,10 @@ async fn find_groups(ws: Workspace, progress: RwSignal<Scan>) -> Result<Vec<Grou
     let members: Vec<RecordId> = candidates.iter().flat_map(|g| g.ids.clone()).collect();
     for (n, id) in members.iter().enumerate() {
         if n % 32 == 0 {
-            progress.try_set(Scan::Running(format!(
+            progress(format!(
                 "Checking pairs marked as not duplicates… {n} of {}",
                 members.len()
-            )));
+            ));
         }
         // A record that cannot be read simply has no dismissed pairs.
         if let Ok(record) = ws.record(id).await {
