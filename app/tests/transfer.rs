@@ -341,7 +341,7 @@ async fn the_data_page_refuses_a_file_that_is_not_a_backup() {
 fn observe_long_tasks() {
     js_sys::eval(
         "window.__longest = 0; new PerformanceObserver(list => { for (const e of list.getEntries()) \
-         window.__longest = Math.max(window.__longest, e.duration); }).observe({ entryTypes: ['longtask'] });",
+         { window.__longest = Math.max(window.__longest, e.duration); (window.__tasks = window.__tasks || []).push([Math.round(e.startTime), Math.round(e.duration)]); } }).observe({ entryTypes: ['longtask'] });",
     )
     .unwrap();
 }
@@ -355,8 +355,11 @@ async fn ten_thousand_rows_import_and_report_the_longest_task() {
     until("the import page", || find(&tid("page-import"))).await;
     observe_long_tasks();
     let started = js_sys::Date::now();
+    let perf = window().performance().unwrap();
+    let picked_at = perf.now();
     pick("import-file", "big.csv", &csv.as_str().into());
     until("the preview", || find(&tid("import-map-3"))).await;
+    leptos::logging::log!("picked at {picked_at:.0}, preview at {:.0}", perf.now());
     click("import-dry-run");
     let summary = until_for(120.0, "the dry run", || text("import-summary")).await;
     assert!(summary.starts_with("10,000 to create"), "{summary}");
@@ -386,9 +389,120 @@ async fn ten_thousand_rows_import_and_report_the_longest_task() {
             10_000.0 / ((done - planned) / 1000.0)
         )
     );
+    let tasks = js_sys::eval("JSON.stringify(window.__tasks || [])")
+        .unwrap()
+        .as_string();
+    leptos::logging::log!("long tasks [start, ms]: {tasks:?}; now {:.0}", perf.now());
     click("import-undo");
     until_for(600.0, "the undo", || {
         text("import-message").filter(|m| m.contains("Import undone"))
     })
     .await;
+}
+
+#[wasm_bindgen_test]
+async fn vcards_import_as_people_and_photos_are_counted() {
+    let token = format!("vc{}", unique());
+    let vcf = format!(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Grace Hopper\r\nN:Hopper;Grace;;;\r\nEMAIL;TYPE=work:grace@{token}.example\r\n\
+ORG:Navy {token}\r\nPHOTO:data:image/png;base64,iVBORw0KGgo=\r\nCATEGORIES:vip,navy\r\nEND:VCARD\r\n\
+BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Alan Turing\r\nEMAIL:alan@{token}.example\r\nNOTE:Line one\\nline two\r\nEND:VCARD\r\n\
+BEGIN:VCARD\r\nVERSION:3.0\r\nTITLE:Nobody\r\nEND:VCARD\r\n"
+    );
+    go("/import");
+    let _app = mount();
+    until("the import page", || find(&tid("page-import"))).await;
+    pick("import-file", "contacts.vcf", &vcf.as_str().into());
+    until("the preview", || {
+        text("import-preview").filter(|t| t.contains("Grace Hopper"))
+    })
+    .await;
+    assert!(
+        find(&tid("import-map-0")).is_none(),
+        "vCards need no mapping"
+    );
+    click("import-dry-run");
+    let summary = until("the dry run", || text("import-summary")).await;
+    assert_eq!(
+        summary,
+        "2 to create · 0 to update · 0 skipped · 1 error · 1 photo will not be imported"
+    );
+    let issue = text("import-issue").unwrap();
+    assert!(issue.starts_with("16"), "the card's line: {issue}");
+    click("import-run");
+    until("the confirmation", || find(&tid("import-confirm"))).await;
+    click("import-confirm");
+    until_for(60.0, "the import", || text("import-result")).await;
+    let people = stored_people(&token).await;
+    assert_eq!(people.len(), 2);
+    let grace = people.iter().find(|p| p.name == "Grace Hopper").unwrap();
+    assert_eq!(grace.tags.len(), 2);
+    assert!(grace.company_id.is_some());
+}
+
+/// Captures the next download's Blob (a headless browser saves nowhere) in `window.__blob`.
+fn capture_downloads() {
+    js_sys::eval("URL.createObjectURL = b => { window.__blob = b; return 'blob:captured'; }; URL.revokeObjectURL = () => {};")
+        .unwrap();
+}
+
+async fn downloaded_text() -> String {
+    let promise = js_sys::eval(
+        "window.__blob ? window.__blob.arrayBuffer() : Promise.resolve(new ArrayBuffer(0))",
+    )
+    .unwrap()
+    .unchecked_into::<js_sys::Promise>();
+    let buffer = wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    String::from_utf8(js_sys::Uint8Array::new(&buffer).to_vec()).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn people_export_as_csv_for_excel_with_formulas_neutralised() {
+    let owner = Owner::new();
+    let ws = open(&owner, LOCAL_DATABASE).await;
+    let token = unique();
+    ws.create(RecordKind::Person, {
+        let token = token.clone();
+        move |e| {
+            e.set(Field::Name, &format!("=HYPERLINK(\"x\") {token}"))?;
+            e.add_channel(Channel::Email, &format!("f{token}@example.com"), "")
+                .map(drop)
+        }
+    })
+    .await
+    .unwrap();
+    go("/settings/data");
+    let _app = mount();
+    until("the data page", || find(&tid("page-data"))).await;
+    until("the export to be ready", || {
+        (!disabled("export-csv")).then_some(())
+    })
+    .await;
+    capture_downloads();
+    find(&tid("export-bom")).unwrap().click();
+    click("export-csv");
+    until("the export message", || text("data-status")).await;
+    let csv = downloaded_text().await;
+    assert!(csv.starts_with('\u{feff}'), "Excel's byte-order mark");
+    assert!(
+        csv.contains("Record id,Name,Email"),
+        "{}",
+        &csv[..80.min(csv.len())]
+    );
+    let line = csv
+        .lines()
+        .find(|l| l.contains(&token))
+        .expect("the person is exported");
+    assert!(
+        line.contains("\"'=HYPERLINK(\"\"x\"\")"),
+        "neutralised: {line}"
+    );
+    click("export-vcard");
+    until("the vCard export", || {
+        text("data-status").filter(|t| t.contains(".vcf"))
+    })
+    .await;
+    let vcf = downloaded_text().await;
+    assert!(vcf.contains("BEGIN:VCARD"));
+    assert!(vcf.contains(&format!(":f{token}@example.com")), "{vcf}");
 }

@@ -103,12 +103,12 @@ pub fn people_vcards(dir: &Directory, version: VcardVersion) -> String {
                 emails: s
                     .emails
                     .iter()
-                    .map(|e| (String::new(), e.clone()))
+                    .map(|e| (e.clone(), String::new()))
                     .collect(),
                 phones: s
                     .phones
                     .iter()
-                    .map(|p| (String::new(), p.clone()))
+                    .map(|p| (p.clone(), String::new()))
                     .collect(),
                 org: s
                     .company_id

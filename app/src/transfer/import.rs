@@ -21,7 +21,14 @@ const MODES: [(ImportMode, &str); 3] = [
     (ImportMode::CreateOnly, "Create new only"),
     (ImportMode::UpdateOnly, "Update existing only"),
 ];
-const KEYS: [MatchKey; 3] = [MatchKey::Email, MatchKey::Domain, MatchKey::RecordId];
+/// The keys that can find an existing record of a target.
+fn keys_for(target: ImportTarget) -> &'static [MatchKey] {
+    match target {
+        ImportTarget::People => &[MatchKey::Email, MatchKey::RecordId],
+        ImportTarget::Companies => &[MatchKey::Domain, MatchKey::RecordId],
+        ImportTarget::Deals => &[MatchKey::RecordId],
+    }
+}
 const DELIMITERS: [(char, &str); 4] = [
     (',', "Comma ,"),
     (';', "Semicolon ;"),
@@ -162,10 +169,13 @@ fn Options(w: Wizard) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="import-match">"Match existing records by"</label>
-                {choice_select("import-match", KEYS.iter().map(|k| k.label().to_string()).collect(),
-                    move || KEYS.iter().position(|k| *k == w.match_key.get()).unwrap_or(0),
-                    busy,
-                    move |i| { w.match_key.set(KEYS[i]); w.invalidate(); })}
+                {move || {
+                    let keys = keys_for(w.target.get());
+                    choice_select("import-match", keys.iter().map(|k| k.label().to_string()).collect(),
+                        move || keys.iter().position(|k| *k == w.match_key.get()).unwrap_or(0),
+                        busy,
+                        move |i| { w.match_key.set(keys[i]); w.invalidate(); })
+                }}
             </div>
             {move || (w.replaced.get() > 0).then(|| view! {
                 <p class="transfer__warning" role="status">{format!("{} characters could not be read in this encoding (shown as �). Try another encoding.", w.replaced.get())}</p>

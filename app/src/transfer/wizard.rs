@@ -119,9 +119,9 @@ impl Wizard {
         let vcard = name.to_lowercase().ends_with(".vcf")
             || self.text.with_value(|t| {
                 t.as_deref().is_some_and(|t| {
-                    t.trim_start()
-                        .to_ascii_uppercase()
-                        .starts_with("BEGIN:VCARD")
+                    // The head only: upper-casing a 50 MB text would be a long task.
+                    let head: String = t.trim_start().chars().take(11).collect();
+                    head.eq_ignore_ascii_case("BEGIN:VCARD")
                 })
             });
         self.vcard.set(vcard);
@@ -207,12 +207,12 @@ impl Wizard {
                     c.card
                         .emails
                         .first()
-                        .map(|e| e.1.clone())
+                        .map(|e| e.0.clone())
                         .unwrap_or_default(),
                     c.card
                         .phones
                         .first()
-                        .map(|e| e.1.clone())
+                        .map(|e| e.0.clone())
                         .unwrap_or_default(),
                     c.card.org.clone(),
                 ]),

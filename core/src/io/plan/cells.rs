@@ -59,10 +59,10 @@ pub fn card_row(parsed: &ParsedCard) -> InputRow {
     push(TargetField::Name, &c.full_name, "");
     push(TargetField::FirstName, &c.given, "");
     push(TargetField::LastName, &c.family, "");
-    for (label, value) in &c.emails {
+    for (value, label) in &c.emails {
         push(TargetField::Email, value, label);
     }
-    for (label, value) in &c.phones {
+    for (value, label) in &c.phones {
         push(TargetField::Phone, value, label);
     }
     push(TargetField::CompanyName, &c.org, "");

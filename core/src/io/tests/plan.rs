@@ -340,3 +340,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_vcard_becomes_a_people_row() {
+    let cards = crate::io::vcard::read_cards(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Grace Hopper\r\nEMAIL;TYPE=work:grace@navy.example\r\nTEL;TYPE=cell:+1 555 0100\r\nORG:Navy\r\nCATEGORIES:vip\r\nEND:VCARD\r\n",
+    );
+    let card = cards[0].as_ref().unwrap();
+    let row = card_row(card);
+    let dir = Directory::new();
+    let (planned, planner) = plan(
+        config(ImportTarget::People, ImportMode::Upsert),
+        &dir,
+        &[row],
+    );
+    let Action::Create(values) = &planned[0].action else {
+        panic!("{:?}", planned[0])
+    };
+    assert_eq!(
+        values.emails,
+        vec![("grace@navy.example".to_string(), "work".to_string())]
+    );
+    assert_eq!(values.phones.len(), 1);
+    assert_eq!(values.tags, vec!["vip".to_string()]);
+    assert_eq!(planner.new_companies()[0].1, "Navy");
+}
