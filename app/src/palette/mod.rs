@@ -22,8 +22,6 @@ const SHOW_SHORTCUTS: &str = "kith-show-shortcuts";
 #[derive(Debug, Clone, PartialEq)]
 enum Target {
     Path(String),
-    /// Go to a page, then focus a field on it (the new-task form).
-    PathThenFocus(&'static str, &'static str),
     Shortcuts,
 }
 
@@ -44,10 +42,7 @@ fn commands() -> Vec<Item> {
         command("New person".into(), Target::Path("/people/new".into())),
         command("New company".into(), Target::Path("/companies/new".into())),
         command("New deal".into(), Target::Path("/deals/new".into())),
-        command(
-            "New task".into(),
-            Target::PathThenFocus("/tasks", "[data-testid=task-title]"),
-        ),
+        command("New task".into(), Target::Path("/tasks/new".into())),
     ];
     items.extend(Section::ALL.iter().map(|s| {
         command(
@@ -152,10 +147,6 @@ pub fn CommandPalette() -> impl IntoView {
         open.set(false);
         match item.target {
             Target::Path(path) => navigate(&path, Default::default()),
-            Target::PathThenFocus(path, selector) => {
-                navigate(path, Default::default());
-                focus_when_shown(selector, 20);
-            }
             Target::Shortcuts => {
                 if let Ok(event) = web_sys::Event::new(SHOW_SHORTCUTS) {
                     let _ = window().dispatch_event(&event);
@@ -255,18 +246,4 @@ pub fn CommandPalette() -> impl IntoView {
             </div>
         </Show>
     }
-}
-
-/// Focuses the element `selector` once the page shows it (after a navigation), trying for a
-/// few frames.
-fn focus_when_shown(selector: &'static str, tries: u32) {
-    request_animation_frame(
-        move || match document().query_selector(selector).ok().flatten() {
-            Some(el) => {
-                let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
-            }
-            None if tries > 0 => focus_when_shown(selector, tries - 1),
-            None => {}
-        },
-    );
 }

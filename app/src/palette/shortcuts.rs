@@ -197,10 +197,7 @@ fn new_record(navigate: &impl Fn(&str, leptos_router::NavigateOptions)) {
     } else if path.starts_with("/settings") {
         return;
     } else if path.starts_with("/tasks") {
-        if let Some(title) = first("[data-testid=task-title]") {
-            let _ = title.focus();
-        }
-        return;
+        "/tasks/new"
     } else {
         "/people/new"
     };
