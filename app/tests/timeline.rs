@@ -165,6 +165,14 @@ fn local_input(ms: f64) -> String {
     )
 }
 
+/// The `data-testid` of the focused element.
+fn focused() -> String {
+    document()
+        .active_element()
+        .and_then(|e| e.get_attribute("data-testid"))
+        .unwrap_or_default()
+}
+
 fn texts(css: &str) -> Vec<String> {
     find_all(css).iter().map(|e| e.inner_text()).collect()
 }
@@ -223,6 +231,7 @@ async fn log_a_call_add_an_overdue_task_tick_it_done_and_see_the_history() {
 
     // A task due two hours ago, added from the timeline.
     click("[data-testid=add-task]").await;
+    until_true("the task form focused", || focused() == "task-title").await;
     type_into("[data-testid=task-title]", "Send the proposal").await;
     type_into(
         "[data-testid=task-due]",
@@ -236,6 +245,7 @@ async fn log_a_call_add_an_overdue_task_tick_it_done_and_see_the_history() {
             .find(|t| t.contains("Send the proposal"))
     })
     .await;
+    until_true("focus back on Add task", || focused() == "add-task").await;
     let badge = until("the overdue badge", || {
         find("[data-testid=overdue-badge]").filter(|b| !b.hidden())
     })

@@ -18,6 +18,9 @@ pub fn TaskForm(
     /// Called with the new task's id once it is created.
     #[prop(optional)]
     on_created: Option<Callback<RecordId>>,
+    /// Focus the title when the form appears (it was just opened).
+    #[prop(optional)]
+    autofocus: bool,
 ) -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let title = RwSignal::new(String::new());
@@ -34,6 +37,13 @@ pub fn TaskForm(
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let title_input = NodeRef::<leptos::html::Input>::new();
+    if autofocus {
+        Effect::new(move |_| {
+            if let Some(el) = title_input.get() {
+                let _ = el.focus();
+            }
+        });
+    }
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -30,6 +30,13 @@ pub fn Timeline(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoView
     let filter = RwSignal::new(Filter::All);
     let shown = RwSignal::new(PAGE);
     let adding_task = RwSignal::new(false);
+    let add_button = NodeRef::<leptos::html::Button>::new();
+    let close_task_form = move || {
+        adding_task.set(false);
+        if let Some(button) = add_button.get_untracked() {
+            let _ = button.focus();
+        }
+    };
     let history = RwSignal::new(Vec::<HistoryEntry>::new());
 
     // The record's own changes come from its document: (re)read whenever the workspace changes.
@@ -96,6 +103,7 @@ pub fn Timeline(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoView
                     aria-expanded=move || adding_task.get().to_string()
                     aria-controls="timeline-task-form"
                     disabled=move || !ws.writable.get()
+                    node_ref=add_button
                     on:click=move |_| adding_task.update(|a| *a = !*a)
                 >
                     "Add task"
@@ -103,8 +111,13 @@ pub fn Timeline(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoView
             </header>
             <div id="timeline-task-form">
                 {move || adding_task.get().then(|| view! {
-                    <div class="card timeline__task-form">
-                        <TaskForm record testid="add-task-form" on_created=Callback::new(move |_| adding_task.set(false))/>
+                    // Escape closes the form; focus goes back to "Add task" when it closes.
+                    <div class="card timeline__task-form" on:keydown=move |ev| {
+                        if ev.key() == "Escape" {
+                            close_task_form();
+                        }
+                    }>
+                        <TaskForm record testid="add-task-form" autofocus=true on_created=Callback::new(move |_| close_task_form())/>
                     </div>
                 })}
             </div>
