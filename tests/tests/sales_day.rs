@@ -238,11 +238,15 @@ async fn sales_day(browser: &Browser, relay: &mut TestRelay) -> Result<()> {
     browser
         .wait_for(&tid("log-activity"), DEFAULT_TIMEOUT)
         .await?;
-    choose(browser, &tid("activity-type"), "call").await?;
+    browser
+        .click(&format!("{} + span", tid("activity-type-call")))
+        .await?;
     browser
         .type_text(&tid("activity-subject"), "Discovery call")
         .await?;
-    choose(browser, &tid("activity-outcome"), "Connected").await?;
+    browser
+        .type_text(&tid("activity-outcome"), "Connected")
+        .await?;
     browser
         .type_text(&tid("activity-notes"), "Wants a pilot for 20 seats.")
         .await?;
