@@ -205,14 +205,16 @@ pub fn ConvertAction(score: Memo<Option<u8>>) -> impl IntoView {
                     return form.report(e);
                 }
             };
+            // Nothing of this component is touched past here: a customer's page has no
+            // Convert, so it goes away once the stage changes.
+            form.busy.set(false);
+            close();
             let mut failed = None;
             for (id, _) in &previous {
                 if let Err(e) = ws.edit(id, |e| e.set_stage(LifecycleStage::Customer)).await {
                     failed.get_or_insert(e);
                 }
             }
-            form.busy.set(false);
-            close();
             let message = match failed {
                 None => format!("Converted {label}"),
                 Some(e) => format!("Created the deal; {label} could not be marked a customer: {e}"),
