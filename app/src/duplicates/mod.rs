@@ -5,7 +5,7 @@
 mod merge_view;
 mod notices;
 
-pub use notices::{MergeNotice, PossibleDuplicates};
+pub use notices::{FormDuplicates, MergeNotice, PossibleDuplicates, RecordNotices};
 
 use std::collections::HashSet;
 

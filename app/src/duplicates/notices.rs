@@ -38,6 +38,9 @@ pub fn PossibleDuplicates(
     #[prop(into, optional)]
     domain: Signal<String>,
     #[prop(optional)] exclude: Option<RecordId>,
+    /// Offer a link to the review page (where they can be merged).
+    #[prop(optional)]
+    review: bool,
 ) -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let matches = Memo::new(move |_| {
@@ -83,6 +86,7 @@ pub fn PossibleDuplicates(
                             })
                             .collect_view()}
                     </ul>
+                    {review.then(|| view! { <A href="/duplicates">"Review and merge duplicates"</A> })}
                 </aside>
             }
         })
@@ -312,5 +316,78 @@ fn LateList(changes: LateChanges) -> impl IntoView {
     view! {
         <ul class="merge-notice__list">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
         {(!by.is_empty()).then(|| view! { <p class="merge-notice__by">{format!("By {by}")}</p> })}
+    }
+}
+
+/// The create form's notice, from its fields as typed: one email, one phone, a company name
+/// (matched to a company the way the form links it) or a domain.
+#[component]
+pub fn FormDuplicates(
+    kind: RecordKind,
+    #[prop(into)] name: Signal<String>,
+    #[prop(into)] email: Signal<String>,
+    #[prop(into)] phone: Signal<String>,
+    #[prop(into)] domain: Signal<String>,
+    #[prop(into)] company: Signal<String>,
+) -> impl IntoView {
+    let ws = expect_context::<Workspace>();
+    let company_id = Memo::new(move |_| {
+        let typed = company.get();
+        if typed.trim().is_empty() {
+            return None;
+        }
+        ws.with_directory(|d| {
+            d.find_by_name(RecordKind::Company, &typed)
+                .map(|s| s.id.clone())
+        })
+    });
+    let one = |s: Signal<String>| {
+        Signal::derive(move || {
+            let v = s.get();
+            if v.trim().is_empty() {
+                Vec::new()
+            } else {
+                vec![v]
+            }
+        })
+    };
+    view! {
+        <PossibleDuplicates
+            kind
+            name
+            emails=one(email)
+            phones=one(phone)
+            company=company_id
+            domain
+        />
+    }
+}
+
+/// A person's or company's page: records that look like this one, and what a merge left.
+#[component]
+pub fn RecordNotices(kind: RecordKind, id: RecordId) -> impl IntoView {
+    let ws = expect_context::<Workspace>();
+    let summary = {
+        let id = id.clone();
+        Memo::new(move |_| ws.with_directory(|d| d.get(&id).filter(|s| !s.deleted).cloned()))
+    };
+    let field = move |f: fn(&kith_core::summary::Summary) -> String| {
+        Signal::derive(move || summary.with(|s| s.as_ref().map(f).unwrap_or_default()))
+    };
+    let list = move |f: fn(&kith_core::summary::Summary) -> Vec<String>| {
+        Signal::derive(move || summary.with(|s| s.as_ref().map(f).unwrap_or_default()))
+    };
+    view! {
+        <PossibleDuplicates
+            kind
+            name=field(|s| s.name.clone())
+            emails=list(|s| s.emails.clone())
+            phones=list(|s| s.phones.clone())
+            company=Signal::derive(move || summary.with(|s| s.as_ref().and_then(|s| s.company_id.clone())))
+            domain=field(|s| s.domain.clone())
+            exclude=id.clone()
+            review=true
+        />
+        <MergeNotice id/>
     }
 }

@@ -150,8 +150,8 @@ pub fn PrivacyActions(id: RecordId) -> impl IntoView {
     };
 
     view! {
-        <section class="privacy" data-testid="privacy" aria-labelledby="privacy-title">
-            <h2 id="privacy-title" class="privacy__title">"Privacy"</h2>
+        <section class="card privacy" data-testid="privacy" aria-labelledby="privacy-title">
+            <h2 id="privacy-title" class="card__title">"Privacy"</h2>
             <div class="form-actions">
                 <button
                     type="button"
