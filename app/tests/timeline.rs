@@ -379,6 +379,17 @@ async fn log_a_call_add_an_overdue_task_tick_it_done_and_see_the_history() {
         == Some("granted");
     click("[data-testid=add-task]").await;
     type_into("[data-testid=task-title]", "Call back").await;
+    // The type group also takes a value set by a script, as a select would.
+    type_into("[data-testid=activity-type]", "meeting").await;
+    until_true("Meeting chosen", || {
+        find("[data-testid=activity-type-meeting]").is_some_and(|r| {
+            js_sys::Reflect::get(&r, &"checked".into())
+                .ok()
+                .and_then(|c| c.as_bool())
+                == Some(true)
+        })
+    })
+    .await;
     let soon = js_sys::Date::new(&JsValue::from_f64(js_sys::Date::now() + 2_500.0));
     let due = format!("{}:{:02}", local_input(soon.get_time()), soon.get_seconds());
     type_into("[data-testid=task-due]", &due).await;

@@ -157,7 +157,17 @@ pub fn LogActivity(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoV
     view! {
         <form class="card log-activity" data-testid="log-activity" on:submit=submit novalidate aria-labelledby="log-activity-title">
             <h3 class="card__title" id="log-activity-title">"Log an interaction"</h3>
-            <fieldset class="segmented" data-testid="activity-type">
+            // Reads the value of whatever changed: a radio, or the group itself when a script
+            // sets its `value` (as a select's would be set).
+            <fieldset class="segmented" data-testid="activity-type" on:change=move |ev| {
+                let value = ev
+                    .target()
+                    .and_then(|t| js_sys::Reflect::get(&t, &"value".into()).ok())
+                    .and_then(|v| v.as_string());
+                if let Some(t) = value.as_deref().and_then(ActivityType::parse) {
+                    kind.set(t);
+                }
+            }>
                 <legend class="visually-hidden">"Type"</legend>
                 {ActivityType::ALL.iter().map(|t| {
                     let t = *t;
@@ -169,7 +179,6 @@ pub fn LogActivity(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoV
                                 value=t.as_str()
                                 data-testid=format!("activity-type-{}", t.as_str())
                                 prop:checked=move || kind.get() == t
-                                on:change=move |_| kind.set(t)
                             />
                             <span>{t.label()}</span>
                         </label>
