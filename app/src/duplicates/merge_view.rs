@@ -65,6 +65,9 @@ pub(super) fn MergeView(
                 .and_then(|id| ws.with_directory(|d| d.name_of(&id).map(str::to_string)))
                 .unwrap_or(value),
             Field::Owner => crate::account::display_name(&value),
+            Field::Stage => kith_core::record::LifecycleStage::parse(&value)
+                .map(|s| s.label().to_string())
+                .unwrap_or(value),
             _ => value,
         }
     };
