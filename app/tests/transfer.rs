@@ -74,6 +74,19 @@ fn pick(id: &str, name: &str, data: &JsValue) {
     f.call3(&JsValue::NULL, &input, &name.into(), data).unwrap();
 }
 
+/// Drops a file on the element `id`, as dragging one from the desktop does.
+fn drop_file(id: &str, name: &str, data: &JsValue) {
+    let target = find(&tid(id)).unwrap_or_else(|| panic!("{id} is on the page"));
+    let f = js_sys::Function::new_with_args(
+        "target, name, data",
+        "const dt = new DataTransfer(); dt.items.add(new File([data], name)); \
+         for (const type of ['dragenter', 'dragover', 'drop']) \
+         target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));",
+    );
+    f.call3(&JsValue::NULL, &target, &name.into(), data)
+        .unwrap();
+}
+
 /// Like `support::until`, with a longer deadline for big imports in a debug build.
 async fn until_for<T>(secs: f64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = js_sys::Date::now() + secs * 1000.0;
@@ -163,6 +176,37 @@ async fn a_hubspot_export_imports_with_its_mapping_and_undoes() {
         Some(true)
     );
     assert!(disabled("import-run"), "Import waits for a dry run");
+    // A changed mapping is remembered for the next file with these headers.
+    let set_select = |id: &str, value: &str| {
+        let el = find(&tid(id)).unwrap();
+        Reflect::set(&el, &"value".into(), &value.into()).unwrap();
+        el.dispatch_event(&web_sys::Event::new("change").unwrap())
+            .unwrap();
+    };
+    let notes = find(&tid("import-map-8"))
+        .unwrap()
+        .query_selector_all("option")
+        .unwrap();
+    let notes = (0..notes.length())
+        .filter_map(|i| notes.item(i))
+        .find(|o| o.text_content().as_deref() == Some("Notes"))
+        .map(|o| {
+            Reflect::get(&o, &"value".into())
+                .unwrap()
+                .as_string()
+                .unwrap()
+        })
+        .unwrap();
+    set_select("import-map-8", &notes);
+    let before = find(&tid("import-map-8")).unwrap();
+    pick("import-file", "hubspot-contacts.csv", &csv.as_str().into());
+    until("the file read again", || {
+        find(&tid("import-map-8")).filter(|e| *e != before)
+    })
+    .await;
+    assert_eq!(mapped(8), notes, "the changed mapping is remembered");
+    set_select("import-map-8", "");
+    assert!(mapped(8).is_empty());
     click("import-dry-run");
     let summary = until("the dry run", || text("import-summary")).await;
     assert_eq!(summary, "300 to create · 0 to update · 1 skipped · 1 error");
@@ -412,7 +456,7 @@ BEGIN:VCARD\r\nVERSION:3.0\r\nTITLE:Nobody\r\nEND:VCARD\r\n"
     go("/import");
     let _app = mount();
     until("the import page", || find(&tid("page-import"))).await;
-    pick("import-file", "contacts.vcf", &vcf.as_str().into());
+    drop_file("import-drop", "contacts.vcf", &vcf.as_str().into());
     until("the preview", || {
         text("import-preview").filter(|t| t.contains("Grace Hopper"))
     })
