@@ -89,7 +89,7 @@ pub fn TaskForm(
                     error.set(None);
                     title.set(String::new());
                     due.set(String::new());
-                    if let Some(el) = title_input.get_untracked() {
+                    if let Some(el) = title_input.try_get_untracked().flatten() {
                         let _ = el.focus();
                     }
                     if let Some(done) = on_created {

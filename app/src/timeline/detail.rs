@@ -124,7 +124,7 @@ fn ItemBody(kind: RecordKind, id: RecordId) -> impl IntoView {
                     missing.set(false);
                     record.set(Some(r));
                 }
-                _ => missing.set(record.with_untracked(Option::is_none)),
+                _ => missing.set(record.try_with_untracked(Option::is_none).unwrap_or(false)),
             }
         });
     });

@@ -51,7 +51,8 @@ pub fn Timeline(#[prop(into)] record: Signal<Option<RecordId>>) -> impl IntoView
         }
         leptos::task::spawn_local(async move {
             if let Ok(mut r) = ws.record(&id).await
-                && record.get_untracked().as_ref() == Some(&id)
+                // The page may have moved on (or closed) meanwhile.
+                && record.try_get_untracked().flatten().as_ref() == Some(&id)
             {
                 history.set(r.history());
             }
