@@ -248,9 +248,9 @@ pub fn ConvertAction(score: Memo<Option<u8>>) -> impl IntoView {
                     "Not qualified yet. You can still convert, for example when they ask to buy."
                 }}
             </p>
-            <dialog class="dialog" node_ref=dialog data-testid="convert-dialog" aria-labelledby="convert-title">
-                <form class="dialog__body" on:submit=submit novalidate>
-                    <h2 class="dialog__title" id="convert-title">"Convert to customer"</h2>
+            <dialog class="convert-dialog" node_ref=dialog data-testid="convert-dialog" aria-labelledby="convert-title">
+                <form class="convert-dialog__body" on:submit=submit novalidate>
+                    <h2 class="convert-dialog__title" id="convert-title">"Convert to customer"</h2>
                     <p class="muted">"They become a customer, and a deal is created for them, owned by you."</p>
                     <Input id="convert-name" label="Deal name" value=form.name error=form.name_error/>
                     <div class="field-row">
@@ -269,7 +269,7 @@ pub fn ConvertAction(score: Memo<Option<u8>>) -> impl IntoView {
                         <Input id="convert-close" label="Expected close" value=form.close error=form.close_error input_type="date"/>
                     </div>
                     <FieldError error=form.error/>
-                    <div class="form-actions dialog__actions">
+                    <div class="form-actions convert-dialog__actions">
                         <button type="submit" class="button button--primary" data-testid="convert-submit" disabled=move || form.busy.get()>
                             "Convert and open the deal"
                         </button>

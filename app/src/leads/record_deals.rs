@@ -81,7 +81,7 @@ pub fn RecordDeals(kind: RecordKind) -> impl IntoView {
     let new_deal = format!("/deals/new?{param}={id}");
     view! {
         <section class="card card--wide record-deals" aria-labelledby="card-deals" data-testid="record-deals">
-            <div class="card__head">
+            <div class="record-deals__head">
                 <h2 class="card__title" id="card-deals">{move || format!("Deals ({})", deals.read().len())}</h2>
                 {move || ws.writable.get().then(|| view! {
                     <A href=new_deal.clone() attr:class="button button--small" attr:data-testid="record-new-deal">"New deal"</A>
@@ -93,17 +93,17 @@ pub fn RecordDeals(kind: RecordKind) -> impl IntoView {
                     return view! { <p class="muted">"No deals yet. Convert this lead, or start a deal with “New deal”."</p> }.into_any();
                 }
                 view! {
-                    <ul class="deal-list">
+                    <ul class="record-deal-list">
                         {rows.into_iter().map(|r| {
                             let status = r.status.unwrap_or(DealStatus::Open);
                             view! {
-                                <li class="deal-list__item" data-testid="record-deal">
+                                <li class="record-deal-list__item" data-testid="record-deal">
                                     <a class="row-link" href=record_path(RecordKind::Deal, &r.id)>
                                         {if r.name.is_empty() { "(no name)".to_string() } else { r.name.clone() }}
                                     </a>
                                     <span class="muted">{r.stage}</span>
-                                    <span class="deal-list__amount">{r.amount}</span>
-                                    <span class=format!("badge deal-status deal-status--{}", status.as_str())>{status.label()}</span>
+                                    <span class="record-deal-list__amount">{r.amount}</span>
+                                    <span class=format!("badge record-deal-status--{}", status.as_str())>{status.label()}</span>
                                 </li>
                             }
                         }).collect_view()}

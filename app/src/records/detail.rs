@@ -177,6 +177,8 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
                         <legend class="visually-hidden">"Record fields"</legend>
                         <StageStepper/>
                         <QualificationPanel/>
+                        // A customer's deals matter more than their address: right under the panel.
+                        <RecordDeals kind/>
                         <div class="record-grid">
                             <section class="card" aria-labelledby="card-main">
                                 <h2 class="card__title" id="card-main">{if kind == RecordKind::Company { "Company" } else { "Contact" }}</h2>
@@ -218,7 +220,6 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
                                 <h2 class="card__title visually-hidden" id="card-notes">"Notes"</h2>
                                 <NotesEditor/>
                             </section>
-                            <RecordDeals kind/>
                             {(kind == RecordKind::Company).then(|| view! { <CompanyPeople/> })}
                         </div>
                     </fieldset>
