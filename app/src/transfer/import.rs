@@ -64,7 +64,7 @@ pub fn ImportPage() -> impl IntoView {
         w.busy.set(Some("Reading the file…"));
         leptos::task::spawn_local(async move {
             match read_file(&file).await {
-                Ok(bytes) => w.load(name, bytes),
+                Ok(bytes) => w.load(name, bytes).await,
                 Err(e) => w
                     .error
                     .set(Some(format!("The file could not be read: {e}"))),

@@ -13,6 +13,7 @@ use kith_core::io::vcard::VcardReader;
 use leptos::prelude::*;
 
 use super::run::{self, DryRun, Source};
+use crate::sync::tasks::next_tick;
 use crate::workspace::Workspace;
 
 /// Rows the preview shows.
@@ -98,7 +99,7 @@ impl Wizard {
     }
 
     /// A file was picked or dropped: refuse what is not text, detect everything else.
-    pub fn load(&self, name: String, bytes: Vec<u8>) {
+    pub async fn load(&self, name: String, bytes: Vec<u8>) {
         self.file_name.set(name.clone());
         self.result.set(None);
         self.message.set(None);
@@ -115,7 +116,10 @@ impl Wizard {
         self.error.set(None);
         self.encoding.set(text::detect(&bytes));
         self.bytes.set_value(Some(Rc::new(bytes)));
+        // Sniffing, decoding and the preview are each a step of their own on a big file.
+        next_tick().await;
         self.decode(true);
+        next_tick().await;
         let vcard = name.to_lowercase().ends_with(".vcf")
             || self.text.with_value(|t| {
                 t.as_deref().is_some_and(|t| {

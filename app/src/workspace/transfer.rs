@@ -16,7 +16,7 @@ pub type Fill = Box<dyn FnOnce(&mut Edit<'_>) -> Result<(), RecordError>>;
 
 /// Records created or changed per transaction by the methods here: small enough that one
 /// chunk's Automerge work and summary encoding stays well under 50 ms.
-pub const WRITE_CHUNK: usize = 200;
+pub const WRITE_CHUNK: usize = 100;
 
 impl Workspace {
     /// Creates one record of `kind` per fill, [`WRITE_CHUNK`] per transaction. Returns the
