@@ -402,6 +402,10 @@ async fn log_a_call_add_an_overdue_task_tick_it_done_and_see_the_history() {
         })
         .await;
     }
+    until_true("the badge counting it as soon as it is due", || {
+        find("[data-testid=overdue-badge]").is_some_and(|b| b.inner_text() == "2")
+    })
+    .await;
     until_true("the reminder remembered", || {
         let storage = window().local_storage().unwrap().unwrap();
         (0..storage.length().unwrap())

@@ -11,10 +11,10 @@ use crate::workspace::Workspace;
 #[component]
 pub fn OverdueBadge() -> impl IntoView {
     let ws = expect_context::<Workspace>();
-    reminders::start(ws);
-    let now = clock::ticking_now(reminders::CHECK_EVERY);
+    let tick = reminders::start(ws);
     let count = Memo::new(move |_| {
-        let now = now.get();
+        tick.track();
+        let now = clock::now();
         super::my_open_due(ws)
             .iter()
             .filter(|(_, _, due, _)| *due < now)

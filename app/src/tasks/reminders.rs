@@ -55,8 +55,9 @@ pub async fn request_permission() -> Permission {
     permission()
 }
 
-/// Starts checking for due tasks for as long as the calling component lives.
-pub fn start(ws: Workspace) {
+/// Starts checking for due tasks for as long as the calling component lives. The returned
+/// signal ticks at every check (every 30 s, and when a task comes due).
+pub fn start(ws: Workspace) -> ReadSignal<u64> {
     let toasts = expect_context::<Toasts>();
     let navigate = use_navigate();
     let open_task = move |id: &str| navigate(&format!("/tasks/{id}"), Default::default());
@@ -120,6 +121,7 @@ pub fn start(ws: Workspace) {
         }
         save(&key, &reminded);
     });
+    tick.read_only()
 }
 
 /// Shows a system notification; false when it cannot (no permission, no API, or the browser
