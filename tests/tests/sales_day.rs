@@ -165,6 +165,9 @@ async fn sales_day(browser: &Browser, relay: &mut TestRelay) -> Result<()> {
         .to_string();
     check(browser, "deal", &tid("page-deal")).await?;
     browser.goto(&format!("{base}{person_path}")).await?;
+    browser
+        .wait_for(&tid("field-stage"), DEFAULT_TIMEOUT)
+        .await?;
     poll("Ana to be a customer", DEFAULT_TIMEOUT, async || {
         let stage = browser.value_of(&tid("field-stage")).await?;
         Ok(if stage == "customer" {
@@ -238,8 +241,9 @@ async fn sales_day(browser: &Browser, relay: &mut TestRelay) -> Result<()> {
     browser
         .wait_for(&tid("log-activity"), DEFAULT_TIMEOUT)
         .await?;
+    // The radio is transparent over its label, as custom radios are.
     browser
-        .click(&format!("{} + span", tid("activity-type-call")))
+        .eval("document.querySelector('[data-testid=activity-type-call]').click(); return true;")
         .await?;
     browser
         .type_text(&tid("activity-subject"), "Discovery call")
@@ -288,6 +292,7 @@ async fn sales_day(browser: &Browser, relay: &mut TestRelay) -> Result<()> {
     choose(browser, &tid("filter-op"), "is").await?;
     choose(browser, &tid("filter-value"), "customer").await?;
     wait_for_contains(browser, &tid("list-count"), "1").await?;
+    browser.click(&tid("views-menu")).await?;
     browser.click(&tid("view-save")).await?;
     browser.type_text(&tid("view-name"), "Customers").await?;
     browser.click(&tid("view-save-submit")).await?;
