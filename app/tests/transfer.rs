@@ -529,7 +529,8 @@ async fn people_export_as_csv_for_excel_with_formulas_neutralised() {
     let csv = downloaded_text().await;
     assert!(csv.starts_with('\u{feff}'), "Excel's byte-order mark");
     assert!(
-        csv.contains("Record id,Name,Email"),
+        csv.contains("Record id,Name,Job title,Company,")
+            && csv.contains(",Emails,Phones,Tags,Notes,"),
         "{}",
         &csv[..80.min(csv.len())]
     );

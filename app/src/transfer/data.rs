@@ -46,12 +46,17 @@ pub fn DataPage() -> impl IntoView {
             neutralise_formulas: neutralise.get_untracked(),
             ..WriteOptions::default()
         };
-        let text = ws.with_directory(|d| kind_csv(d, kind, &options, bom.get_untracked()));
-        let file = format!("kith-{name}-{}.csv", iso_day(now_ms()));
-        report(
-            download(&file, text.as_bytes(), "text/csv;charset=utf-8")
-                .map(|()| format!("Exported {file}.")),
-        );
+        let bom = bom.get_untracked();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let file = format!("kith-{name}-{}.csv", iso_day(now_ms()));
+            let result = kind_csv(ws, kind, options, bom).await.and_then(|text| {
+                download(&file, text.as_bytes(), "text/csv;charset=utf-8")
+                    .map(|()| format!("Exported {file}."))
+            });
+            report(result);
+            busy.set(false);
+        });
     };
     let v3 = RwSignal::new(false);
     let export_vcard = move |_| {
@@ -135,7 +140,7 @@ pub fn DataPage() -> impl IntoView {
                     <label for="export-neutralise">"Neutralise formulas"</label>
                 </div>
                 <p class="muted" id="export-neutralise-help">"On by default: a value starting with =, +, - or @ gets a leading ' so a spreadsheet shows it instead of running it as a formula."</p>
-                <button class="button" data-testid="export-csv" disabled=loading on:click=export_csv>"Export CSV"</button>
+                <button class="button" data-testid="export-csv" disabled=move || loading() || busy.get() on:click=export_csv>"Export CSV"</button>
             </section>
             <section class="card" aria-labelledby="data-vcard-title">
                 <h2 class="card__title" id="data-vcard-title">"Export people as vCards"</h2>

@@ -3,13 +3,14 @@
 
 use kith_core::backup::{self, BackupRecord, BackupWriter, WorkspaceRef};
 use kith_core::directory::Directory;
+use kith_core::ids::RecordId;
 use kith_core::io::csv::{WriteOptions, write_row};
 use kith_core::io::vcard::{ContactCard, VcardVersion, write_cards};
-use kith_core::record::RecordKind;
+use kith_core::record::{Channel, Field, Record, RecordKind};
 use kith_core::summary::Summary;
 use kith_core::view::{Lookup, ViewField, texts_of};
 
-use super::files::iso_day;
+use super::files::{iso_day, iso_time};
 use crate::session::{ActiveWorkspace, active_workspace};
 use crate::sync::tasks::{StepClock, next_tick};
 use crate::workspace::{Workspace, now_ms};
@@ -38,21 +39,85 @@ pub fn view_csv<'a>(
     out
 }
 
-/// Every live record of `kind` with every column summaries carry, its id first (so a
-/// later import can update by id).
-pub fn kind_csv(dir: &Directory, kind: RecordKind, options: &WriteOptions, bom: bool) -> String {
-    let lookup = Lookup::new(dir);
-    let columns = ViewField::for_kind(kind);
+/// Every live record of `kind` with every field it has (whole documents are read, a page at
+/// a time), its id first so a later import can update by id.
+pub async fn kind_csv(
+    ws: Workspace,
+    kind: RecordKind,
+    options: WriteOptions,
+    bom: bool,
+) -> Result<String, String> {
+    ws.ready().await?;
+    let fields: Vec<Field> = Field::ALL
+        .into_iter()
+        .filter(|f| f.applies_to(kind) && !matches!(f, Field::Stages | Field::Spec))
+        .collect();
+    let lookup = ws.with_directory(Lookup::new);
     let mut out = String::from(if bom { BOM } else { "" });
     let mut header = vec!["Record id"];
-    header.extend(columns.iter().map(|c| c.label()));
-    write_row(&mut out, &header, options);
-    for s in dir.of_kind(kind).filter(|s| !s.deleted) {
-        let mut cells = vec![s.id.to_string()];
-        cells.extend(columns.iter().map(|c| cell(*c, s, dir, &lookup)));
-        write_row(&mut out, &cells, options);
+    header.extend(fields.iter().map(|f| f.label()));
+    header.extend(["Emails", "Phones", "Tags", "Notes", "Created", "Updated"]);
+    write_row(&mut out, &header, &options);
+    ws.for_each_record(|records| {
+        ws.with_directory(|dir| {
+            for r in records
+                .iter()
+                .filter(|r| r.kind() == kind && !r.is_deleted())
+            {
+                let mut cells = vec![r.id().to_string()];
+                cells.extend(fields.iter().map(|f| field_cell(r, *f, dir, &lookup)));
+                let values = |c| {
+                    r.channel(c)
+                        .into_iter()
+                        .map(|e| e.value)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                cells.push(values(Channel::Email));
+                cells.push(values(Channel::Phone));
+                cells.push(r.tags().join("; "));
+                cells.push(r.notes());
+                cells.push(iso_day(r.created_at()));
+                cells.push(iso_day(r.updated_at()));
+                write_row(&mut out, &cells, &options);
+            }
+        });
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// A stored field as a spreadsheet reads it: names for ids, decimals for amounts.
+fn field_cell(r: &Record, field: Field, dir: &Directory, lookup: &Lookup) -> String {
+    let value = r.text(field).unwrap_or_default();
+    match field {
+        Field::CompanyId => RecordId::parse(&value)
+            .ok()
+            .and_then(|id| dir.name_of(&id).map(str::to_string))
+            .unwrap_or(value),
+        Field::PipelineId => lookup
+            .pipelines
+            .iter()
+            .find(|p| p.id.as_str() == value)
+            .map(|p| p.name.clone())
+            .unwrap_or(value),
+        Field::DealStage => {
+            let pipeline = r
+                .text(Field::PipelineId)
+                .unwrap_or_else(|| kith_core::pipeline::DEFAULT_PIPELINE_ID.into());
+            lookup
+                .pipelines
+                .iter()
+                .find(|p| p.id.as_str() == pipeline)
+                .and_then(|p| p.stages.iter().find(|s| s.id == value))
+                .map(|s| s.name.clone())
+                .unwrap_or(value)
+        }
+        Field::Amount => value.parse().map(plain_amount).unwrap_or(value),
+        Field::DueAt | Field::OccurredAt => value.parse().map(iso_time).unwrap_or(value),
+        _ => value,
     }
-    out
 }
 
 /// One cell as a spreadsheet wants it: amounts as plain decimals, times as dates.

@@ -70,3 +70,10 @@ pub fn iso_day(ms: i64) -> String {
         .into();
     iso.chars().take(10).collect()
 }
+
+/// A time in ms as ISO 8601 UTC ("2026-03-31T09:00:00.000Z").
+pub fn iso_time(ms: i64) -> String {
+    js_sys::Date::new(&JsValue::from_f64(ms as f64))
+        .to_iso_string()
+        .into()
+}
