@@ -31,6 +31,9 @@ pub fn TaskRow(
                 </span>
             }
         });
+    // Someone else's task says whose it is (a team's "Everyone", a record's timeline).
+    let assignee = (!task.owner.is_empty() && ws.author_id().is_none_or(|me| me.0 != task.owner))
+        .then(|| format!("Assigned to {}", crate::account::display_name(&task.owner)));
     let (id, toggle_name) = (task.id.clone(), task.name.clone());
     view! {
         <div class="task-item" class:task-item--done=done data-testid="task-item" data-id=task.id.to_string()>
@@ -62,6 +65,7 @@ pub fn TaskRow(
                         </span>
                     })}
                     {priority}
+                    {assignee.map(|name| view! { <span class="task-item__assignee" data-testid="task-assignee">{name}</span> })}
                     {linked.into_iter().map(|l| {
                         let href = l.href();
                         view! { <a class="task-item__link" href=href data-testid="task-record">{l.name}</a> }
