@@ -434,3 +434,65 @@ async fn a_conflict_shows_each_value_with_its_author_and_time_and_is_resolved_by
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn a_company_lead_converts_with_the_deal_on_the_company() {
+    let _ = window().history().unwrap().replace_state_with_url(
+        &wasm_bindgen::JsValue::NULL,
+        "",
+        Some("/companies/new?stage=prospect"),
+    );
+    let _mounted = mount();
+    let stage = until("the new-company form", || find(&tid("new-stage"))).await;
+    assert_eq!(value_of(&stage), "prospect");
+    let name = format!("Initech {}", unique());
+    set_value(&tid("new-name"), &name);
+    click(&tid("create-record"));
+    until("the company's page", || {
+        text(&tid("record-title")).filter(|t| *t == name)
+    })
+    .await;
+    let company = RecordId::parse(path().trim_start_matches("/companies/")).unwrap();
+    until("the prospect step", || {
+        find(&tid("stage-step-prospect"))
+            .filter(|b| b.get_attribute("aria-pressed").as_deref() == Some("true"))
+    })
+    .await;
+    assert!(
+        text(&tid("record-deals")).is_some_and(|t| t.contains("Deals (0)")),
+        "a Deals section, empty"
+    );
+
+    click(&tid("convert-lead"));
+    until("the default deal name", || {
+        find(&tid("convert-name")).filter(|i| value_of(i) == format!("{name} — new deal"))
+    })
+    .await;
+    set_value(&tid("convert-amount"), "900");
+    click(&tid("convert-submit"));
+    until("the deal page", || {
+        path()
+            .starts_with("/deals/")
+            .then(|| find(&tid("page-deal")))
+            .flatten()
+    })
+    .await;
+    let deal = RecordId::parse(path().trim_start_matches("/deals/")).unwrap();
+    let stored = stored_summaries().await;
+    let d = summary(&stored, &deal);
+    assert_eq!(d.company_id.as_ref(), Some(&company));
+    assert_eq!(d.amount, Some(90_000));
+    assert_eq!(
+        summary(&stored, &company).stage,
+        Some(LifecycleStage::Customer)
+    );
+
+    // The company's page lists the deal.
+    window().history().unwrap().back().unwrap();
+    until("the deal on the company's page", || {
+        find_all(&tid("record-deal")).into_iter().find(|r| {
+            r.inner_text().contains(&format!("{name} — new deal")) && r.inner_text().contains("900")
+        })
+    })
+    .await;
+}

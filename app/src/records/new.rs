@@ -46,6 +46,14 @@ pub fn NewRecord(kind: RecordKind) -> impl IntoView {
             company.get_untracked().trim().to_string(),
         );
         leptos::task::spawn_local(async move {
+            // Submitted while the workspace still opens (a fast typist, a big workspace):
+            // wait for it rather than refuse what was typed.
+            if let Err(message) = ws.ready().await {
+                busy.set(false);
+                return error.set(Some(format!(
+                    "Your workspace could not be opened: {message}"
+                )));
+            }
             let created = ws
                 .create(kind, move |e| {
                     e.set(Field::Name, &name)?;
