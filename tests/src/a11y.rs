@@ -102,6 +102,37 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Fails when the page itself scrolls sideways (content wider than the screen), naming
+    /// the widest elements; scrolling inside a scroll container (a board, a table) is fine.
+    pub async fn check_no_sideways_scroll(&self, screen: &str) -> Result<()> {
+        let report = self
+            .eval(
+                "const w = document.documentElement.clientWidth;
+                 if (document.documentElement.scrollWidth <= w) return null;
+                 const inScroller = (el) => {
+                   for (let p = el.parentElement; p; p = p.parentElement) {
+                     const o = getComputedStyle(p).overflowX;
+                     if (o === 'auto' || o === 'scroll' || o === 'hidden' || o === 'clip') return true;
+                   }
+                   return false;
+                 };
+                 const wide = [...document.querySelectorAll('body *')]
+                   .filter((el) => el.getBoundingClientRect().right > w + 1);
+                 const outside = wide.filter((el) => !inScroller(el) || ['fixed', 'absolute'].includes(getComputedStyle(el).position));
+                 return (outside.length ? outside : wide)
+                   .slice(0, 5)
+                   .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} (${Math.round(el.getBoundingClientRect().right)} px)`)
+                   .join(', ') || 'the document';",
+            )
+            .await?;
+        match report.as_str() {
+            None => Ok(()),
+            Some(culprits) => bail!("{screen} scrolls sideways: wider than the screen: {culprits}"),
+        }
+    }
+}
+
 fn text(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_default().to_string()
 }

@@ -32,6 +32,9 @@ async fn check(browser: &Browser, name: &str, ready: &str) -> Result<()> {
         browser
             .check_accessibility(&format!("{name} at {width}×{height}"))
             .await?;
+        browser
+            .check_no_sideways_scroll(&format!("{name} at {width}×{height}"))
+            .await?;
         browser.screenshot(&format!("a11y-{name}-{size}")).await?;
     }
     browser.set_viewport(1440, 900).await

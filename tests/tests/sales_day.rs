@@ -34,6 +34,9 @@ async fn check(browser: &Browser, name: &str, ready: &str) -> Result<()> {
             .check_accessibility(&format!("{name} at {width}×{height}"))
             .await?;
         browser
+            .check_no_sideways_scroll(&format!("{name} at {width}×{height}"))
+            .await?;
+        browser
             .screenshot(&format!("sales_day-{name}-{size}"))
             .await?;
     }
