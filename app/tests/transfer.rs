@@ -551,3 +551,66 @@ async fn people_export_as_csv_for_excel_with_formulas_neutralised() {
     assert!(vcf.contains("BEGIN:VCARD"));
     assert!(vcf.contains(&format!(":f{token}@example.com")), "{vcf}");
 }
+
+#[wasm_bindgen_test]
+async fn cancel_stops_after_a_chunk_and_what_was_written_undoes() {
+    let token = format!("cx{}", unique());
+    let csv = hubspot_csv(&token, 3_000);
+    go("/import");
+    let _app = mount();
+    until("the import page", || find(&tid("page-import"))).await;
+    pick("import-file", "cancel.csv", &csv.as_str().into());
+    until("the preview", || find(&tid("import-map-3"))).await;
+    click("import-dry-run");
+    until_for(60.0, "the dry run", || text("import-summary")).await;
+    click("import-run");
+    until("the confirmation", || find(&tid("import-confirm"))).await;
+    click("import-confirm");
+    let progress = until("the progress bar", || find(&tid("import-progress"))).await;
+    assert_eq!(
+        progress.get_attribute("role").as_deref(),
+        Some("progressbar")
+    );
+    assert_eq!(
+        progress.get_attribute("aria-valuemax").as_deref(),
+        Some("100")
+    );
+    click("import-cancel");
+    let result = until_for(60.0, "the stop", || text("import-result")).await;
+    assert!(result.starts_with("Import stopped"), "{result}");
+    let written = stored_people(&token).await.len();
+    assert!(written < 3_000, "stopped early: {written} written");
+    click("import-undo");
+    until_for(60.0, "the undo", || {
+        text("import-message").filter(|m| m.contains("Import undone"))
+    })
+    .await;
+    assert!(stored_people(&token).await.iter().all(|p| p.deleted));
+}
+
+#[wasm_bindgen_test]
+async fn the_backup_button_saves_a_backup_that_restores_here_without_duplicates() {
+    let owner = Owner::new();
+    let ws = open(&owner, LOCAL_DATABASE).await;
+    ws.create(RecordKind::Company, |e| e.set(Field::Name, "Backed up"))
+        .await
+        .unwrap();
+    go("/settings/data");
+    let _app = mount();
+    until("the data page", || find(&tid("page-data"))).await;
+    capture_downloads();
+    click("export-backup");
+    until("the backup", || {
+        text("data-status").filter(|t| t.contains("Backup saved"))
+    })
+    .await;
+    let json = downloaded_text().await;
+    let backup = read_backup(&json).expect("a readable backup");
+    assert!(!backup.records.is_empty());
+    pick("import-backup", "kith-backup.json", &json.as_str().into());
+    let status = until_for(60.0, "the restore", || {
+        text("data-status").filter(|t| t.contains("were here already"))
+    })
+    .await;
+    assert!(status.starts_with("Restored 0 of"), "{status}");
+}
