@@ -18,7 +18,7 @@ commands:
                          (relay flags: cargo xtask run -- --help)
   dist                   build the app into dist/ and print its download size
   test                   fmt, clippy, native tests, wasm tests in Chromium, end-to-end tests
-  bench [--native|--browser] [-- DRIVER FLAGS]
+  bench [--native|--browser|--crm] [-- DRIVER FLAGS]
                          print performance figures, each beside a baseline measured in the
                          same run: native (records, search), the relay (edit latency,
                          ingest, bootstrap, 1,000 sockets) and in headless Chromium (cold
@@ -130,6 +130,10 @@ fn bench(args: &[String]) -> Result<()> {
         [] => (true, true),
         [only] if only == "--native" => (true, false),
         [only] if only == "--browser" => (false, true),
+        [only] if only == "--crm" => {
+            let bench_build = bench_build()?;
+            return crm_bench(&bench_build.dir, &tools::ensure_chromium()?);
+        }
         _ => bail!("{USAGE}"),
     };
     if native {
@@ -157,17 +161,7 @@ fn browser_bench(driver_args: &[String]) -> Result<()> {
     let root = root();
     let out = root.join("target").join("bench");
     let shipped = dist::build_with(&dist::Options::app(out.join("app")))?;
-    let head_path = root.join("tests/bench/head.html");
-    let head = std::fs::read_to_string(&head_path)
-        .with_context(|| format!("reading {}", head_path.display()))?;
-    let bench_build = dist::build_with(&dist::Options {
-        features: &["bench"],
-        out: out.join("dist"),
-        // Other features: its own target dir, so the shipped build's artefacts stay as they are.
-        target_dir: Some(out.join("cargo")),
-        head_html: &head,
-        title: "bench build (the app plus benchmark exports; never shipped)",
-    })?;
+    let bench_build = bench_build()?;
     let mut driver = cargo();
     driver
         .args([
@@ -208,6 +202,28 @@ fn browser_bench(driver_args: &[String]) -> Result<()> {
         "sync in headless Chromium: a new device bootstraps a 10k-person workspace",
         sync,
     )?;
+    crm_bench(&bench_build.dir, &browser)
+}
+
+/// The app with the `bench` feature (seeding and memory exports, plus
+/// `tests/bench/head.html`), in its own target dir so the shipped build's artefacts stay.
+fn bench_build() -> Result<dist::Built> {
+    let root = root();
+    let head_path = root.join("tests/bench/head.html");
+    let head = std::fs::read_to_string(&head_path)
+        .with_context(|| format!("reading {}", head_path.display()))?;
+    let out = root.join("target").join("bench");
+    dist::build_with(&dist::Options {
+        features: &["bench"],
+        out: out.join("dist"),
+        target_dir: Some(out.join("cargo")),
+        head_html: &head,
+        title: "bench build (the app plus benchmark exports; never shipped)",
+    })
+}
+
+/// The CRM screens under load: a 2,000-deal board, a 100k-person list.
+fn crm_bench(dist: &Path, browser: &tools::Browser) -> Result<()> {
     let mut crm = cargo();
     crm.args([
         "run",
@@ -219,7 +235,7 @@ fn browser_bench(driver_args: &[String]) -> Result<()> {
         "--",
     ])
     .arg("--dist")
-    .arg(&bench_build.dir)
+    .arg(dist)
     .env("CHROMIUM", &browser.chromium)
     .env("CHROMEDRIVER", &browser.chromedriver);
     step(
