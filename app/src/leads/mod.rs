@@ -8,7 +8,6 @@ mod record_deals;
 pub use qualify::{QualificationPanel, StageStepper, score_label};
 pub use record_deals::RecordDeals;
 
-use kith_core::directory::Directory;
 use kith_core::qualify::is_qualified;
 use kith_core::record::{LifecycleStage, RecordKind};
 use kith_core::summary::Summary;
@@ -62,29 +61,6 @@ impl Filter {
     }
 }
 
-/// A live person or company at stage Lead or Prospect.
-fn is_lead(s: &Summary) -> bool {
-    matches!(s.kind, RecordKind::Person | RecordKind::Company)
-        && !s.deleted
-        && matches!(
-            s.stage,
-            Some(LifecycleStage::Lead | LifecycleStage::Prospect)
-        )
-}
-
-/// Directory indexes of every lead, best score first (unscored last), then latest update.
-fn sorted_leads(d: &Directory) -> Vec<usize> {
-    let mut leads: Vec<usize> = (0..d.len()).filter(|&i| is_lead(d.at(i))).collect();
-    leads.sort_by(|&a, &b| {
-        let (a, b) = (d.at(a), d.at(b));
-        b.score
-            .cmp(&a.score)
-            .then(b.updated_at.cmp(&a.updated_at))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    leads
-}
-
 /// An owner as people read it: a user id becomes a name, free text stays as typed.
 pub fn owner_label(owner: &str) -> String {
     if owner.is_empty() {
@@ -106,7 +82,7 @@ pub fn LeadsPage() -> impl IntoView {
     let filter = RwSignal::new(Filter::All);
     let text = RwSignal::new(String::new());
     let shown = RwSignal::new(PAGE);
-    let all = Memo::new(move |_| ws.with_directory(sorted_leads));
+    let all = Memo::new(move |_| ws.with_directory(kith_core::qualify::leads));
     let hits = Memo::new(move |_| {
         let (filter, words) = (filter.get(), text.get().to_lowercase());
         let words: Vec<&str> = words.split_whitespace().collect();
