@@ -219,6 +219,30 @@ async fn walk_team(relay: &mut TestRelay, team: &Team, ana: &Browser, ben: &Brow
         seen_by_ana == ["CEO", "CTO"] && seen_by_ben == seen_by_ana,
         "both values offered: Ana {seen_by_ana:?}, Ben {seen_by_ben:?}"
     );
+    // Each value says who wrote it and when.
+    for browser in [ana, ben] {
+        browser
+            .click("[data-testid=conflict-title] summary")
+            .await
+            .context("opening the conflict's details")?;
+        let details = browser
+            .eval(
+                "return [...document.querySelectorAll('[data-testid=conflict-title] [data-testid=conflict-candidate]')]\
+                   .map(c => [c.querySelector('button').textContent, c.dataset.author, c.querySelector('.conflict__meta').textContent])",
+            )
+            .await?;
+        let mut details: Vec<(String, String, String)> = serde_json::from_value(details)?;
+        details.sort();
+        ensure!(
+            details.len() == 2
+                && details[0].1 == team.ana.user.id
+                && details[0].2.starts_with("Ana Lima, ")
+                && details[1].1 == team.ben.user.id
+                && details[1].2.starts_with("Ben Okafor, ")
+                && details.iter().all(|d| d.2.contains(':')),
+            "each value with its author and time: {details:?}"
+        );
+    }
     ana.screenshot("team_sync-conflict-desktop").await?;
     ben.set_viewport(390, 844).await?;
     ben.screenshot("team_sync-conflict-phone").await?;
