@@ -614,3 +614,58 @@ async fn the_backup_button_saves_a_backup_that_restores_here_without_duplicates(
     .await;
     assert!(status.starts_with("Restored 0 of"), "{status}");
 }
+
+#[wasm_bindgen_test]
+async fn deals_import_onto_the_pipeline_linked_to_their_contact() {
+    let owner = Owner::new();
+    let ws = open(&owner, LOCAL_DATABASE).await;
+    let token = format!("dl{}", unique());
+    let person = ws
+        .create(RecordKind::Person, {
+            let email = format!("buyer@{token}.example");
+            move |e| {
+                e.set(Field::Name, "Buyer")?;
+                e.add_channel(Channel::Email, &email, "").map(drop)
+            }
+        })
+        .await
+        .unwrap();
+    let csv = format!(
+        "Deal Name,Amount,Deal Stage,Close Date,Contact Email\n\
+         Big {token},\"12,500.50\",Proposal sent,31/03/2026,buyer@{token}.example\n\
+         Won {token},100,closedwon,2026-01-02,\n"
+    );
+    go("/import");
+    let _app = mount();
+    until("the import page", || find(&tid("page-import"))).await;
+    pick("import-file", "deals.csv", &csv.as_str().into());
+    until("the preview", || find(&tid("import-map-4"))).await;
+    let target = find(&tid("import-target")).unwrap();
+    Reflect::set(&target, &"value".into(), &"2".into()).unwrap();
+    target
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    click("import-dry-run");
+    let summary = until("the dry run", || text("import-summary")).await;
+    assert_eq!(summary, "2 to create · 0 to update · 0 skipped · 0 errors");
+    click("import-run");
+    until("the confirmation", || find(&tid("import-confirm"))).await;
+    click("import-confirm");
+    until_for(60.0, "the import", || text("import-result")).await;
+    let check_owner = Owner::new();
+    let check = open(&check_owner, LOCAL_DATABASE).await;
+    let deals: Vec<Summary> = check.with_directory(|d| {
+        d.of_kind(RecordKind::Deal)
+            .filter(|s| s.name.contains(&token))
+            .cloned()
+            .collect()
+    });
+    let big = deals.iter().find(|d| d.name.starts_with("Big")).unwrap();
+    assert_eq!(big.amount, Some(1_250_050));
+    assert_eq!(big.deal_stage, "proposal");
+    assert_eq!(big.close_date, "2026-03-31");
+    assert_eq!(big.status, "open");
+    assert_eq!(big.links, vec![person]);
+    let won = deals.iter().find(|d| d.name.starts_with("Won")).unwrap();
+    assert_eq!(won.status, "won");
+}

@@ -299,12 +299,12 @@ impl Wizard {
     pub fn start_dry_run(&self, ws: Workspace) {
         let Some(source) = self.source() else { return };
         let me = *self;
-        let config = PlanConfig {
+        let mut config = PlanConfig {
             target: self.target.get_untracked(),
             mode: self.mode.get_untracked(),
             match_key: self.match_key.get_untracked(),
             date_order: DateOrder::MonthFirst,
-            stages: kith_core::pipeline::default_stages(),
+            stages: Vec::new(),
             default_currency: None,
         };
         self.busy.set(Some("Checking every row…"));
@@ -317,6 +317,7 @@ impl Wizard {
                 me.busy.set(None);
                 return;
             }
+            config.stages = ws.with_directory(default_stages);
             let run = run::dry_run(ws, &source, config, move |a, b| me.progress.set((a, b))).await;
             let mut summary = run.counts.describe();
             if run.photos > 0 {
@@ -435,6 +436,17 @@ fn issues(planned: &[Planned]) -> Vec<Issue> {
         });
     }
     out
+}
+
+/// The stages of this workspace's default pipeline (deals are imported onto it).
+fn default_stages(d: &kith_core::directory::Directory) -> Vec<kith_core::pipeline::PipelineStage> {
+    let id = kith_core::pipeline::default_pipeline_id();
+    kith_core::view::Lookup::new(d)
+        .pipelines
+        .into_iter()
+        .find(|p| p.id == id)
+        .map(|p| p.stages)
+        .unwrap_or_else(kith_core::pipeline::default_stages)
 }
 
 fn storage() -> Option<web_sys::Storage> {

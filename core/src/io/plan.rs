@@ -386,7 +386,19 @@ impl Planner {
                     _ => "a deal needs a name".into(),
                 },
             },
-            (None, _) => Action::Create(parsed.values),
+            (None, _) => {
+                // A new deal is open unless the row says otherwise, as the deal form makes it.
+                if kind == RecordKind::Deal
+                    && !parsed
+                        .values
+                        .fields
+                        .iter()
+                        .any(|(f, _)| *f == Field::Status)
+                {
+                    parsed.values.fields.push((Field::Status, "open".into()));
+                }
+                Action::Create(parsed.values)
+            }
         }
     }
 

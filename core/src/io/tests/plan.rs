@@ -239,6 +239,7 @@ Bad stage,5,Imaginary,,,\n";
             .contains(&(Field::CloseDate, "2026-03-31".into()))
     );
     assert_eq!(big.contact, Some(ada.id.clone()));
+    assert!(big.fields.contains(&(Field::Status, "open".into())));
     let Action::Create(won) = &planned[1].action else {
         panic!()
     };
