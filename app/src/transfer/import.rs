@@ -259,7 +259,7 @@ fn DryRunPanel(w: Wizard, ws: Workspace) -> impl IntoView {
             </div>
             {move || w.summary.get().map(|s| view! { <p class="transfer__summary" data-testid="import-summary" aria-live="polite">{s}</p> })}
             <Show when=move || w.confirming.get()>
-                <div class="transfer__confirm" role="alertdialog" aria-labelledby="import-confirm-text">
+                <div class="transfer__confirm" role="group" aria-labelledby="import-confirm-text">
                     <p id="import-confirm-text">{move || format!("Write {} records into this workspace now? You can undo the whole import afterwards.", grouped(w.writes()))}</p>
                     <button class="button button--primary" data-testid="import-confirm" on:click=move |_| w.start_import(ws)>"Import now"</button>
                     <button class="button" on:click=move |_| w.confirming.set(false)>"Not yet"</button>
