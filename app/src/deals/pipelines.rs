@@ -143,13 +143,16 @@ fn PipelineEditor(id: RecordId, all: Memo<Vec<Pipeline>>) -> impl IntoView {
             return dirty.set_value(true);
         }
         saving.set_value(true);
+        drop(p);
+        // Always the newest state when a save starts: edits made before this task first runs
+        // (a rename committed by the blur of the click that reorders) are in it too.
         leptos::task::spawn_local(async move {
-            let mut next = Some(p);
-            while let Some(p) = next.take() {
+            loop {
                 dirty.set_value(false);
+                let Some(p) = latest.get_value() else { break };
                 error.set(save(ws, p).await.err());
-                if dirty.get_value() {
-                    next = latest.get_value();
+                if !dirty.get_value() {
+                    break;
                 }
             }
             saving.set_value(false);
