@@ -76,7 +76,13 @@ pub fn card_row(parsed: &ParsedCard) -> InputRow {
     for tag in &c.categories {
         push(TargetField::Tags, tag, "");
     }
-    push(TargetField::RecordId, &c.uid, "");
+    // Kith writes `urn:uuid:<record id>`; the id alone matches on a later import.
+    let uid = c.uid.trim();
+    push(
+        TargetField::RecordId,
+        uid.strip_prefix("urn:uuid:").unwrap_or(uid),
+        "",
+    );
     InputRow {
         line: parsed.line,
         cells,

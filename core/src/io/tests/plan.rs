@@ -345,7 +345,7 @@ proptest! {
 #[test]
 fn a_vcard_becomes_a_people_row() {
     let cards = crate::io::vcard::read_cards(
-        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Grace Hopper\r\nEMAIL;TYPE=work:grace@navy.example\r\nTEL;TYPE=cell:+1 555 0100\r\nORG:Navy\r\nCATEGORIES:vip\r\nEND:VCARD\r\n",
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Grace Hopper\r\nEMAIL;TYPE=work:grace@navy.example\r\nTEL;TYPE=cell:+1 555 0100\r\nORG:Navy\r\nCATEGORIES:vip\r\nUID:urn:uuid:0190a8b0-0000-7000-8000-000000000001\r\nEND:VCARD\r\n",
     );
     let card = cards[0].as_ref().unwrap();
     let row = card_row(card);
@@ -365,4 +365,9 @@ fn a_vcard_becomes_a_people_row() {
     assert_eq!(values.phones.len(), 1);
     assert_eq!(values.tags, vec!["vip".to_string()]);
     assert_eq!(planner.new_companies()[0].1, "Navy");
+    let uid = card_row(card)
+        .cells
+        .into_iter()
+        .find(|c| c.field == TargetField::RecordId);
+    assert_eq!(uid.unwrap().value, "0190a8b0-0000-7000-8000-000000000001");
 }
