@@ -635,16 +635,17 @@ async fn deals_import_onto_the_pipeline_linked_to_their_contact() {
          Big {token},\"12,500.50\",Proposal sent,31/03/2026,buyer@{token}.example\n\
          Won {token},100,closedwon,2026-01-02,\n"
     );
-    go("/import");
+    go("/import?target=deals");
     let _app = mount();
     until("the import page", || find(&tid("page-import"))).await;
     pick("import-file", "deals.csv", &csv.as_str().into());
     until("the preview", || find(&tid("import-map-4"))).await;
     let target = find(&tid("import-target")).unwrap();
-    Reflect::set(&target, &"value".into(), &"2".into()).unwrap();
-    target
-        .dispatch_event(&web_sys::Event::new("change").unwrap())
-        .unwrap();
+    assert_eq!(
+        Reflect::get(&target, &"value".into()).unwrap().as_string(),
+        Some("2".into()),
+        "a list page's link preselects deals"
+    );
     click("import-dry-run");
     let summary = until("the dry run", || text("import-summary")).await;
     assert_eq!(summary, "2 to create · 0 to update · 0 skipped · 0 errors");

@@ -5,6 +5,7 @@ use kith_core::io::mapping::{ImportTarget, TargetField};
 use kith_core::io::plan::{ImportMode, MatchKey, grouped};
 use kith_core::io::text::Encoding;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use super::files::{dropped_file, picked_file, read_file};
 use super::wizard::{ISSUES_SHOWN, Wizard};
@@ -59,6 +60,15 @@ fn choice_select(
 pub fn ImportPage() -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let w = Wizard::new();
+    // `/import?target=companies` from a list page starts on that target.
+    let preset = use_query_map().with_untracked(|q| q.get("target"));
+    if let Some((target, _)) = TARGETS
+        .iter()
+        .find(|(_, label)| preset.as_deref() == Some(&label.to_lowercase()))
+    {
+        w.target.set(*target);
+        w.match_key.set(MatchKey::default_for(*target));
+    }
     let take = move |file: web_sys::File| {
         let name = file.name();
         w.busy.set(Some("Reading the file…"));
