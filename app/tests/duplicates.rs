@@ -408,3 +408,192 @@ async fn scanning_ten_thousand_people_never_blocks_the_page() {
     drop(owner);
     Store::delete_database(&name).await.unwrap();
 }
+
+fn set_value(css: &str, value: &str) {
+    let el = find(css).unwrap_or_else(|| panic!("{css} is on the page"));
+    js_sys::Reflect::set(&el, &"value".into(), &value.into()).unwrap();
+    for event in ["input", "change"] {
+        el.dispatch_event(&web_sys::Event::new(event).unwrap())
+            .unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn privacy_export_holds_the_linked_activity_and_erase_leaves_nothing_personal() {
+    let tag = unique();
+    let name = format!("Rosa Mendes {tag}");
+    let email = format!("rosa.{tag}@mail.example");
+    let owner = Owner::new();
+    let ws = open_workspace(&owner).await;
+    let (n, m) = (name.clone(), email.clone());
+    let person = ws
+        .create(RecordKind::Person, move |e| {
+            e.set(Field::Name, &n)?;
+            e.set(Field::City, "Braga")?;
+            e.add_channel(Channel::Email, &m, "")?;
+            e.add_channel(Channel::Phone, "+351 912 000 111", "")?;
+            e.add_tag("vip")?;
+            e.set_notes("Allergic to cats")
+        })
+        .await
+        .unwrap();
+    let (p, n, m) = (person.clone(), name.clone(), email.clone());
+    let call = ws
+        .create(RecordKind::Activity, move |e| {
+            e.set(Field::Name, &format!("Call with {n}"))?;
+            e.set(Field::Outcome, &format!("Send the offer to {m}"))?;
+            e.set_notes(&format!(
+                "Rosa asked for a call back on +351 912 000 111. {n} is keen."
+            ))?;
+            e.link(&p, RecordKind::Person)
+        })
+        .await
+        .unwrap();
+    go(&format!("/people/{person}"));
+    let _mounted = mount();
+    let export = until("the export button", || find("[data-testid=privacy-export]")).await;
+    export.click();
+    let link = until("the export", || find("[data-testid=privacy-export-link]")).await;
+    let href = link.get_attribute("href").unwrap_or_default();
+    let json = String::from(
+        js_sys::decode_uri_component(
+            href.trim_start_matches("data:application/json;charset=utf-8,"),
+        )
+        .unwrap(),
+    );
+    for needle in [
+        name.as_str(),
+        email.as_str(),
+        "Braga",
+        "Allergic to cats",
+        "history",
+        &format!("Call with {name}"),
+    ] {
+        assert!(json.contains(needle), "{needle} in the export");
+    }
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed["linked"][0]["id"], call.to_string());
+
+    find("[data-testid=privacy-erase]").unwrap().click();
+    until("the confirmation", || {
+        find("[data-testid=privacy-erase-dialog]")
+    })
+    .await;
+    let confirm = find("[data-testid=privacy-erase-confirm]").unwrap();
+    assert!(
+        confirm.has_attribute("disabled"),
+        "only once the name is typed"
+    );
+    set_value("[data-testid=privacy-erase-name]", "Rosa");
+    assert!(
+        find("[data-testid=privacy-erase-confirm]")
+            .unwrap()
+            .has_attribute("disabled")
+    );
+    set_value("[data-testid=privacy-erase-name]", &name);
+    until_true("the confirm button", || {
+        find("[data-testid=privacy-erase-confirm]").is_some_and(|b| !b.has_attribute("disabled"))
+    })
+    .await;
+    find("[data-testid=privacy-erase-confirm]").unwrap().click();
+    until_true("back on the people list", || {
+        window().location().pathname().unwrap_or_default() == "/people"
+    })
+    .await;
+
+    // The activity's current state holds no personal value; the person holds nothing at all.
+    let activity = until_stored("the activity redacted", &call, |s| s.links.is_empty()).await;
+    let check = Owner::new();
+    let fresh = open_workspace(&check).await;
+    let record = fresh.record(&call).await.unwrap();
+    let state = format!(
+        "{:?} {:?} {}",
+        record.text(Field::Name),
+        record.text(Field::Outcome),
+        record.notes()
+    );
+    for needle in ["Rosa", "Mendes", &tag, &email, "912"] {
+        assert!(!state.contains(needle), "{needle} left in {state}");
+    }
+    assert!(activity.name.contains("[erased]"), "{}", activity.name);
+    assert!(
+        fresh.record(&person).await.is_err(),
+        "the person's bytes are gone"
+    );
+    assert!(
+        fresh
+            .with_directory(|d| d.get(&person).cloned())
+            .is_none_or(|s| s.deleted && s.name.is_empty() && s.emails.is_empty()),
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_teammate_s_edit_after_the_merge_shows_on_the_survivor_and_is_applied() {
+    use kith_core::ids::UserId;
+    use kith_core::protocol::RecordPayload;
+    use kith_core::record::Record;
+
+    let tag = unique();
+    let (first, second, ..) = seed(&tag).await;
+    // A teammate's device holds the second person as it was before the merge.
+    let owner = Owner::new();
+    let ws = open_workspace(&owner).await;
+    let mut snapshot = ws.record(&second).await.unwrap();
+    let mut teammate = Record::load(
+        second.clone(),
+        &snapshot.save(),
+        &[],
+        &UserId("u-teammate".into()),
+    )
+    .unwrap();
+
+    go("/duplicates");
+    let _mounted = mount();
+    let group = until("the group", || group_of(&format!("Ana M. Silva {tag}"))).await;
+    click_in(&group, "[data-testid=duplicate-merge]");
+    until("the merge view", || find("[data-testid=merge-confirm]")).await;
+    find("[data-testid=merge-confirm]").unwrap().click();
+    until_stored("the merge", &second, |s| s.deleted).await;
+
+    // Offline, the teammate changed the second person; it arrives after the merge.
+    let change = teammate
+        .edit(js_sys::Date::now() as i64, |e| {
+            e.set(Field::Title, "VP Sales")?;
+            e.add_tag("board")
+        })
+        .unwrap()
+        .unwrap();
+    ws.apply_remote(
+        vec![RecordPayload {
+            record: second.to_string(),
+            snapshot: None,
+            changes: vec![change],
+        }],
+        None,
+    )
+    .await
+    .unwrap();
+
+    go(&format!("/people/{first}"));
+    drop(_mounted);
+    let _mounted = mount();
+    let notice = until("the late changes", || find("[data-testid=merged-changes]")).await;
+    let text = notice.text_content().unwrap_or_default();
+    assert!(
+        text.contains(&format!(
+            "Changes made to Ana M. Silva {tag} after it was merged"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("Job title: VP Sales") && text.contains("Tag added: board"),
+        "{text}"
+    );
+    find("[data-testid=merged-changes-apply]").unwrap().click();
+    let survivor = until_stored("the survivor updated", &first, |s| s.title == "VP Sales").await;
+    assert!(survivor.tags.contains(&"board".to_string()));
+    until_true("the notice to go", || {
+        find("[data-testid=merged-changes]").is_none()
+    })
+    .await;
+}
