@@ -130,6 +130,7 @@ pub fn DealsPage() -> impl IntoView {
                     <a href=move || href(true) class="view-switch__item" data-testid="deals-view-table"
                         aria-current=move || table.get().then_some("page")>"Table"</a>
                 </nav>
+                <crate::transfer::ImportLink kind=RecordKind::Deal/>
                 <A href=move || format!("/deals/new?pipeline={}", chosen.read().id) attr:class="button button--primary" attr:data-testid="deals-new">"New deal"</A>
             </div>
             {move || if table.get() {

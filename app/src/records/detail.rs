@@ -13,7 +13,9 @@ use super::editors::{
 };
 use super::{kind_noun, kind_plural, record_path, section_path};
 use crate::account::display_name;
+use crate::duplicates::RecordNotices;
 use crate::leads::{QualificationPanel, RecordDeals, StageStepper, score_label};
+use crate::privacy::PrivacyActions;
 use crate::sync::SyncEngine;
 use crate::timeline::Timeline;
 use crate::toasts::Toasts;
@@ -131,6 +133,8 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
     };
     let restore_id = id.clone();
     let timeline_id = id.clone();
+    let notices_id = id.clone();
+    let privacy_id = id.clone();
 
     view! {
         <div class="page page--record" data-testid=format!("record-{}", kind_noun(kind))>
@@ -171,6 +175,7 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
                         }
                     })
                 }
+                <RecordNotices kind id=notices_id.clone()/>
                 <div class="record-layout">
                     // A disabled fieldset disables every control inside it: a viewer can read, not edit.
                     <fieldset class="record-fields record-layout__main" disabled=read_only>
@@ -225,6 +230,9 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
                     </fieldset>
                     <div class="record-layout__side">
                         <Timeline record=Some(timeline_id.clone())/>
+                        // Rarely needed, so below the timeline; outside the fieldset: a viewer
+                        // may still hand a person their data.
+                        {(kind == RecordKind::Person).then(|| view! { <PrivacyActions id=privacy_id.clone()/> })}
                     </div>
                 </div>
             </Show>

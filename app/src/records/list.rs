@@ -12,6 +12,7 @@ use wasm_bindgen::JsCast;
 
 use super::columns::{cell_text, css_class, grid_style};
 use super::{kind_noun, kind_plural, record_path, section_path};
+use crate::transfer::{ExportView, ImportLink};
 use crate::views::{
     BulkBar, ColumnChooser, FilterBar, FilterButton, ListState, SortMenu, ViewsMenu,
     sort_by_header, thousands,
@@ -140,6 +141,8 @@ pub fn RecordList(kind: RecordKind, #[prop(optional)] embedded: bool) -> impl In
         view! {
             <header class="page__header">
                 <h1 class="page__title">{title}</h1>
+                <div class="page__actions">
+                <ImportLink kind/>
                 {move || if ws.writable.get() {
                     view! {
                         <A href=format!("{}/new", section_path(kind)) attr:class="button button--primary" attr:data-testid="new-record">
@@ -153,6 +156,7 @@ pub fn RecordList(kind: RecordKind, #[prop(optional)] embedded: bool) -> impl In
                         </span>
                     }.into_any()
                 }}
+                </div>
             </header>
         }
     });
@@ -177,6 +181,7 @@ pub fn RecordList(kind: RecordKind, #[prop(optional)] embedded: bool) -> impl In
                 <SortMenu state/>
                 <ColumnChooser state/>
                 <ViewsMenu state param=if embedded { "saved" } else { "view" }/>
+                <ExportView state/>
             </div>
             <span class="list-count" data-testid="list-count" aria-live="polite">{count_text}</span>
         </div>

@@ -8,6 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::{kind_noun, kind_plural, record_path, section_path};
+use crate::duplicates::FormDuplicates;
 use crate::workspace::{ActionError, Workspace};
 
 #[component]
@@ -161,6 +162,8 @@ pub fn NewRecord(kind: RecordKind) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
+                // Before creating, not after: "this may already be here" while it is cheap to stop.
+                <FormDuplicates kind name email phone domain company/>
                 {move || error.get().map(|message| view! { <p class="field__error" role="alert" data-testid="form-error">{message}</p> })}
                 <div class="form-actions">
                     <button type="submit" class="button button--primary" data-testid="create-record" disabled=move || busy.get() || !ws.writable.get()>

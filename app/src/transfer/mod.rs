@@ -5,11 +5,10 @@ mod data;
 mod export;
 pub mod files;
 mod import;
+mod list_tools;
 pub mod run;
 mod wizard;
 
 pub use data::DataPage;
-// For the list pages' "Export this view as CSV" (owned elsewhere) and tests.
-#[allow(unused_imports)]
-pub use export::{BOM, kind_csv, people_vcards, view_csv};
 pub use import::ImportPage;
+pub use list_tools::{ExportView, ImportLink};
