@@ -50,6 +50,17 @@ impl Reason {
         }
     }
 
+    /// "same email", "similar name at the same company", …: after a name, in brackets.
+    pub fn short(&self) -> &'static str {
+        match self {
+            Self::Email(_) => "same email",
+            Self::Phone(_) => "same phone",
+            Self::Name { .. } => "similar name at the same company",
+            Self::Domain(_) => "same domain",
+            Self::CompanyName(_) => "same name",
+        }
+    }
+
     /// "Same email ana@acme.example", "Similar name at Acme", …; `company_name` names a company.
     pub fn describe(&self, company_name: impl Fn(&RecordId) -> Option<String>) -> String {
         match self {
@@ -291,14 +302,17 @@ fn letter_counts(key: &str) -> [u8; 36] {
 /// Whether two people's names may be similar: at most four letters apart (two edits), or
 /// one name's words within the other's.
 fn may_be_similar(a: &Entry, b: &Entry) -> bool {
+    letters_close(&a.letters, &b.letters)
+}
+
+fn letters_close(a: &[u8; 36], b: &[u8; 36]) -> bool {
     let apart: u32 = a
-        .letters
         .iter()
-        .zip(&b.letters)
+        .zip(b)
         .map(|(x, y)| u32::from(x.abs_diff(*y)))
         .sum();
     let within = |x: &[u8; 36], y: &[u8; 36]| x.iter().zip(y).all(|(p, q)| p <= q);
-    apart <= 4 || within(&a.letters, &b.letters) || within(&b.letters, &a.letters)
+    apart <= 4 || within(a, b) || within(b, a)
 }
 
 /// Builds the indexes one summary at a time (so a page can feed it in slices), then reports
@@ -388,6 +402,82 @@ impl Detector {
             letters: letter_counts(&name_key),
             name_key,
         });
+    }
+
+    /// The indexed records that look like `candidate`, each with its strongest reason,
+    /// strong reasons first, at most [`MAX_MATCHES`]. Hash look-ups (and names compared only
+    /// among the candidate's company's people): cheap enough for every row of a big import.
+    pub fn matches(&self, candidate: &Candidate) -> Vec<(RecordId, Reason)> {
+        let Some(kind) = candidate.kind else {
+            return Vec::new();
+        };
+        let mut found: Vec<(u32, Reason)> = Vec::new();
+        let mut add = |list: &[u32], reason: &dyn Fn() -> Reason| {
+            for &i in list {
+                let e = &self.entries[i as usize];
+                if e.kind == kind
+                    && candidate.exclude.as_ref() != Some(&e.id)
+                    && !found.iter().any(|(j, _)| *j == i)
+                {
+                    found.push((i, reason()));
+                }
+            }
+        };
+        match kind {
+            RecordKind::Person => {
+                for email in &candidate.emails {
+                    let key = email_key(email);
+                    if let Some(list) = self.emails.get(&key) {
+                        add(list, &|| Reason::Email(key.clone()));
+                    }
+                }
+                for phone in &candidate.phones {
+                    if let Some((_, list)) = phone_key(phone).and_then(|k| self.phones.get(&k)) {
+                        add(list, &|| Reason::Phone(phone.clone()));
+                    }
+                }
+                if let Some(staff) = candidate
+                    .company_id
+                    .as_ref()
+                    .and_then(|c| self.staff.get(c))
+                {
+                    let key = name_key(&candidate.name);
+                    let letters = letter_counts(&key);
+                    let similar: Vec<u32> = staff
+                        .iter()
+                        .copied()
+                        .filter(|&i| {
+                            let other = &self.entries[i as usize];
+                            !key.is_empty()
+                                && letters_close(&letters, &other.letters)
+                                && similar_names(&key, &other.name_key)
+                        })
+                        .collect();
+                    let company = candidate.company_id.clone();
+                    add(&similar, &|| Reason::Name {
+                        company: company.clone().unwrap_or_default(),
+                    });
+                }
+            }
+            RecordKind::Company => {
+                let domain = candidate.domain.trim().to_lowercase();
+                let domain = domain.strip_prefix("www.").unwrap_or(&domain);
+                if let Some(list) = self.domains.get(domain).filter(|_| !domain.is_empty()) {
+                    add(list, &|| Reason::Domain(domain.to_string()));
+                }
+                let key = company_key(&candidate.name);
+                if let Some(list) = self.company_names.get(&key).filter(|_| !key.is_empty()) {
+                    add(list, &|| Reason::CompanyName(key.clone()));
+                }
+            }
+            _ => {}
+        }
+        found.sort_by_key(|(_, r)| std::cmp::Reverse(r.strength()));
+        found.truncate(MAX_MATCHES);
+        found
+            .into_iter()
+            .map(|(i, r)| (self.entries[i as usize].id.clone(), r))
+            .collect()
     }
 
     /// Every likely duplicate pair (a record may be in several).

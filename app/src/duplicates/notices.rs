@@ -2,7 +2,7 @@
 //! pages, and on a record page what a merge left to look at (changes a teammate made to a
 //! merged-away record after the merge, records still linking to it).
 
-use kith_core::duplicates::{Candidate, Reason, check};
+use kith_core::duplicates::{Candidate, check};
 use kith_core::ids::RecordId;
 use kith_core::merge::{self, Edits};
 use kith_core::record::{Field, LateChanges, RecordKind};
@@ -12,17 +12,6 @@ use leptos_router::components::A;
 use super::run_edits;
 use crate::records::record_path;
 use crate::workspace::{Phase, Workspace};
-
-/// Why a match was flagged, after "Possible duplicate of Ana Silva (…)".
-fn short_reason(reason: &Reason) -> &'static str {
-    match reason {
-        Reason::Email(_) => "same email",
-        Reason::Phone(_) => "same phone",
-        Reason::Name { .. } => "similar name at the same company",
-        Reason::Domain(_) => "same domain",
-        Reason::CompanyName(_) => "same name",
-    }
-}
 
 /// "Possible duplicate of Ana Silva (same email)" with a link, for what is being typed into
 /// the create form (or shown on a record page, with `exclude` the record itself). Renders
@@ -80,7 +69,7 @@ pub fn PossibleDuplicates(
                                     <li data-testid="possible-duplicate">
                                         "Possible duplicate of "
                                         <A href=record_path(kind, &m.id)>{name}</A>
-                                        {format!(" ({})", short_reason(&m.reason))}
+                                        {format!(" ({})", m.reason.short())}
                                     </li>
                                 }
                             })

@@ -12,6 +12,9 @@ use super::wizard::{ISSUES_SHOWN, Wizard};
 use crate::pages::PageHeader;
 use crate::workspace::Workspace;
 
+/// Largest file read (bigger ones are refused before reading, with a way out).
+const MAX_FILE_BYTES: f64 = 100e6;
+
 const TARGETS: [(ImportTarget, &str); 3] = [
     (ImportTarget::People, "People"),
     (ImportTarget::Companies, "Companies"),
@@ -71,6 +74,14 @@ pub fn ImportPage() -> impl IntoView {
     }
     let take = move |file: web_sys::File| {
         let name = file.name();
+        if file.size() > MAX_FILE_BYTES {
+            w.error.set(Some(format!(
+                "{name} is {:.0} MB; Kith imports files of up to {} MB at a time. Split it into smaller files (for example by date or by owner) and import each.",
+                file.size() / 1e6,
+                MAX_FILE_BYTES / 1e6
+            )));
+            return;
+        }
         w.busy.set(Some("Reading the file…"));
         leptos::task::spawn_local(async move {
             match read_file(&file).await {
@@ -153,7 +164,15 @@ fn Options(w: Wizard) -> impl IntoView {
                 {choice_select("import-encoding", enc.iter().map(|e| e.label().to_string()).collect(),
                     move || enc.iter().position(|e| *e == w.encoding.get()).unwrap_or(0),
                     busy,
-                    move |i| { w.encoding.set(enc[i]); w.decode(false); w.reparse(false); })}
+                    move |i| {
+                        w.encoding.set(enc[i]);
+                        w.busy.set(Some("Reading the file…"));
+                        leptos::task::spawn_local(async move {
+                            w.decode(false).await;
+                            w.reparse(false);
+                            w.busy.set(None);
+                        });
+                    })}
             </div>
             <Show when=move || !w.vcard.get()>
                 <div class="field">
@@ -283,6 +302,7 @@ fn DryRunPanel(w: Wizard, ws: Workspace) -> impl IntoView {
                         <option value="error">"Errors"</option>
                         <option value="skip">"Skipped"</option>
                         <option value="update">"Updates"</option>
+                        <option value="duplicate">"Possible duplicates"</option>
                         <option value="note">"Warnings"</option>
                     </select>
                 </div>
@@ -292,7 +312,7 @@ fn DryRunPanel(w: Wizard, ws: Workspace) -> impl IntoView {
                         {move || shown().0.into_iter().map(|i| view! {
                             <tr data-testid="import-issue" class=format!("transfer__issue--{}", i.kind)>
                                 <td>{i.line}</td>
-                                <td>{match i.kind { "error" => "Error", "skip" => "Skipped", "update" => "Update", _ => "Warning" }}</td>
+                                <td>{match i.kind { "error" => "Error", "skip" => "Skipped", "update" => "Update", "duplicate" => "Possible duplicate", _ => "Warning" }}</td>
                                 <td>{i.text}</td>
                             </tr>
                         }).collect_view()}

@@ -6,6 +6,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use kith_core::duplicates::Detector;
 use kith_core::ids::RecordId;
 use kith_core::io::csv::{CsvOptions, CsvReader, RowErrorKind};
 use kith_core::io::mapping::{ChannelLabel, ImportTarget, TargetField, channel_labels};
@@ -44,7 +45,15 @@ pub struct DryRun {
     pub counts: Counts,
     /// vCard photos left out.
     pub photos: usize,
+    /// Rows to create that look like records already in Kith.
+    pub possible_duplicates: usize,
+    /// The file has more than [`MAX_IMPORT_ROWS`] rows: planning stopped.
+    pub too_many: bool,
 }
+
+/// Most rows one import takes: a workspace is kept whole on every device, and the memory
+/// budget is set for 100k records.
+pub const MAX_IMPORT_ROWS: usize = 200_000;
 
 /// Rows parsed and planned per step before checking the clock.
 const PLAN_SLICE: usize = 250;
@@ -57,6 +66,8 @@ pub async fn dry_run(
 ) -> DryRun {
     // The existing records' index, built in slices like everything else here.
     let mut index = Index::default();
+    // Rows to create are checked against existing records for likely duplicates.
+    let mut detector = Detector::new();
     let total = ws.with_directory(|d| d.len());
     let mut at = 0;
     while at < total {
@@ -64,7 +75,10 @@ pub async fn dry_run(
         ws.with_directory(|d| {
             while at < d.len() && !clock.due() {
                 let end = (at + 2_000).min(d.len());
-                (at..end).for_each(|i| index.add(d.at(i)));
+                for i in at..end {
+                    index.add(d.at(i));
+                    detector.add(d.at(i));
+                }
                 at = end;
             }
         });
@@ -89,10 +103,14 @@ pub async fn dry_run(
             let mut planner = Planner::new(config);
             let mut reader = CsvReader::new(text.clone(), options);
             while !reader.is_done() {
+                if run.planned.len() > MAX_IMPORT_ROWS {
+                    run.too_many = true;
+                    break;
+                }
                 let clock = StepClock::start();
                 while !reader.is_done() && !clock.due() {
                     let rows = csv_rows(reader.next_rows(PLAN_SLICE), mapping, &labels);
-                    plan_into(ws, &mut planner, &index, rows, &mut run);
+                    plan_into(ws, &mut planner, (&index, &detector), rows, &mut run);
                 }
                 progress(reader.position(), reader.len());
                 next_tick().await;
@@ -103,6 +121,10 @@ pub async fn dry_run(
             let mut planner = Planner::new(config);
             let mut reader = VcardReader::new(text.clone());
             loop {
+                if run.planned.len() > MAX_IMPORT_ROWS {
+                    run.too_many = true;
+                    break;
+                }
                 let clock = StepClock::start();
                 let mut done = false;
                 while !clock.due() {
@@ -121,7 +143,7 @@ pub async fn dry_run(
                             Err(e) => Err(Box::new(error_row(e.line, e.to_string()))),
                         });
                     }
-                    plan_into(ws, &mut planner, &index, rows, &mut run);
+                    plan_into(ws, &mut planner, (&index, &detector), rows, &mut run);
                 }
                 progress(reader.position(), text.len());
                 next_tick().await;
@@ -138,15 +160,20 @@ pub async fn dry_run(
 fn plan_into(
     ws: Workspace,
     planner: &mut Planner,
-    index: &Index,
+    (index, detector): (&Index, &Detector),
     rows: Vec<Result<InputRow, Box<Planned>>>,
     run: &mut DryRun,
 ) {
     ws.with_directory(|directory| {
-        let existing = Existing { index, directory };
+        let existing = Existing {
+            index,
+            directory,
+            duplicates: Some(detector),
+        };
         for row in rows {
             let planned = row.map_or_else(|e| *e, |row| planner.plan_row(&row, &existing));
             run.counts.add(&planned.action);
+            run.possible_duplicates += usize::from(!planned.possible_duplicates.is_empty());
             run.planned.push(planned);
         }
     });
@@ -160,6 +187,7 @@ fn error_row(line: usize, message: String) -> Planned {
             message,
         },
         notes: Vec::new(),
+        possible_duplicates: Vec::new(),
     }
 }
 

@@ -6,18 +6,20 @@ use std::rc::Rc;
 
 use kith_core::io::csv::{CsvOptions, CsvReader};
 use kith_core::io::mapping::{ImportTarget, TargetField, guess_mapping};
-use kith_core::io::plan::{Action, ImportMode, MatchKey, PlanConfig, Planned};
+use kith_core::io::plan::{Action, ImportMode, MatchKey, PlanConfig, Planned, grouped};
 use kith_core::io::text::{self, Encoding};
 use kith_core::io::values::DateOrder;
 use kith_core::io::vcard::VcardReader;
 use leptos::prelude::*;
 
 use super::run::{self, DryRun, Source};
-use crate::sync::tasks::next_tick;
+use crate::sync::tasks::{StepClock, next_tick};
 use crate::workspace::Workspace;
 
 /// Rows the preview shows.
 pub const PREVIEW_ROWS: usize = 20;
+/// Bytes decoded per slice before checking the clock.
+const DECODE_SLICE: usize = 256 * 1024;
 /// Issue rows listed at most (the counts cover all).
 pub const ISSUES_SHOWN: usize = 500;
 
@@ -25,7 +27,7 @@ pub const ISSUES_SHOWN: usize = 500;
 #[derive(Clone, PartialEq)]
 pub struct Issue {
     pub line: usize,
-    /// "error", "skip", "update", "note".
+    /// "error", "skip", "update", "duplicate", "note".
     pub kind: &'static str,
     pub text: String,
 }
@@ -114,11 +116,10 @@ impl Wizard {
             return;
         }
         self.error.set(None);
-        self.encoding.set(text::detect(&bytes));
         self.bytes.set_value(Some(Rc::new(bytes)));
-        // Sniffing, decoding and the preview are each a step of their own on a big file.
+        // Sniffing, decoding and the preview are each steps of their own on a big file.
         next_tick().await;
-        self.decode(true);
+        self.decode(true).await;
         next_tick().await;
         let vcard = name.to_lowercase().ends_with(".vcf")
             || self.text.with_value(|t| {
@@ -136,12 +137,25 @@ impl Wizard {
         self.reparse(true);
     }
 
-    /// Decodes the bytes with the chosen encoding.
-    pub fn decode(&self, _detected: bool) {
+    /// Decodes the bytes with the chosen encoding (`detect`: the one the file looks like), in
+    /// slices with a yield between them (a 50 MB file is many 50 ms tasks, not one).
+    pub async fn decode(&self, detect: bool) {
         let Some(bytes) = self.bytes.get_value() else {
             return;
         };
-        let decoded = text::decode_as(&bytes, self.encoding.get_untracked());
+        let mut decoder =
+            text::Decoder::new(&bytes, (!detect).then(|| self.encoding.get_untracked()));
+        'slices: loop {
+            let clock = StepClock::start();
+            while !clock.due() {
+                if decoder.step(DECODE_SLICE) {
+                    break 'slices;
+                }
+            }
+            next_tick().await;
+        }
+        let decoded = decoder.finish();
+        self.encoding.set(decoded.encoding);
         self.replaced.set(decoded.replaced);
         self.text.set_value(Some(Rc::from(decoded.text)));
         self.invalidate();
@@ -319,7 +333,27 @@ impl Wizard {
             }
             config.stages = ws.with_directory(default_stages);
             let run = run::dry_run(ws, &source, config, move |a, b| me.progress.set((a, b))).await;
+            if run.too_many {
+                me.error.set(Some(format!(
+                    "This file has more than {} rows; Kith imports up to {} at a time. Split it into smaller files and import each. Nothing was imported.",
+                    grouped(run::MAX_IMPORT_ROWS),
+                    grouped(run::MAX_IMPORT_ROWS)
+                )));
+                me.busy.set(None);
+                return;
+            }
             let mut summary = run.counts.describe();
+            if run.possible_duplicates > 0 {
+                summary.push_str(&format!(
+                    " · {} possible duplicate{}",
+                    grouped(run.possible_duplicates),
+                    if run.possible_duplicates == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                ));
+            }
             if run.photos > 0 {
                 summary.push_str(&format!(
                     " · {} photo{} will not be imported",
@@ -418,6 +452,13 @@ fn issues(planned: &[Planned]) -> Vec<Issue> {
                     })
                     .collect::<Vec<_>>()
                     .join("; "),
+            ),
+            Action::Create(_) if !p.possible_duplicates.is_empty() => (
+                "duplicate",
+                format!(
+                    "Created, but looks like {}",
+                    p.possible_duplicates.join(", ")
+                ),
             ),
             Action::Create(_) if !p.notes.is_empty() => ("note", String::new()),
             Action::Create(_) => continue,

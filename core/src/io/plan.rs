@@ -13,6 +13,7 @@ pub use apply::{Before, UndoLog, apply_values, capture_before, undo_update};
 pub use cells::{StageName, card_row, csv_row, map_deal_stage, map_lifecycle, map_status};
 
 use crate::directory::Directory;
+use crate::duplicates::{Candidate, Detector};
 use crate::ids::RecordId;
 use crate::io::mapping::{ImportTarget, TargetField};
 use crate::io::values::DateOrder;
@@ -130,6 +131,9 @@ pub struct Planned {
     pub line: usize,
     pub action: Action,
     pub notes: Vec<String>,
+    /// For a record to create: records already in Kith that look like it ("Ana Silva (same
+    /// phone)"). It is still created; the user reviews and merges afterwards.
+    pub possible_duplicates: Vec<String>,
 }
 
 /// Counts for the dry run's summary line.
@@ -234,6 +238,8 @@ pub fn name_key(name: &str) -> String {
 pub struct Existing<'a> {
     pub index: &'a Index,
     pub directory: &'a Directory,
+    /// Flags rows to create that look like existing records; `None` checks nothing.
+    pub duplicates: Option<&'a Detector>,
 }
 
 impl Existing<'_> {
@@ -299,10 +305,29 @@ impl Planner {
             Err((field, message)) => Action::Error { field, message },
             Ok(parsed) => self.decide(row.line, parsed, existing, &mut notes),
         };
+        let possible_duplicates = match (&action, existing.duplicates) {
+            (Action::Create(values), Some(detector)) => {
+                let kind = target_kind(self.config.target);
+                detector
+                    .matches(&candidate(kind, values))
+                    .into_iter()
+                    .map(|(id, reason)| {
+                        let name = existing
+                            .directory
+                            .name_of(&id)
+                            .filter(|n| !n.is_empty())
+                            .unwrap_or("(no name)");
+                        format!("{name} ({})", reason.short())
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         Planned {
             line: row.line,
             action,
             notes,
+            possible_duplicates,
         }
     }
 
@@ -414,6 +439,30 @@ impl Planner {
                 .push((key.clone(), name.trim().to_string()));
         }
         CompanyLink::New(key)
+    }
+}
+
+/// A row to create as duplicate detection compares it.
+fn candidate(kind: RecordKind, values: &Values) -> Candidate {
+    let field = |f| {
+        values
+            .fields
+            .iter()
+            .find(|(x, _)| *x == f)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    Candidate {
+        kind: Some(kind),
+        name: field(Field::Name),
+        emails: values.emails.iter().map(|(e, _)| e.clone()).collect(),
+        phones: values.phones.iter().map(|(p, _)| p.clone()).collect(),
+        company_id: match &values.company {
+            Some(CompanyLink::Existing(id)) => Some(id.clone()),
+            _ => None,
+        },
+        domain: field(Field::Domain),
+        exclude: None,
     }
 }
 

@@ -106,6 +106,113 @@ pub fn decode_as(bytes: &[u8], encoding: Encoding) -> Decoded {
     }
 }
 
+/// Decodes a big file a slice at a time, so a page can yield between slices; the result is
+/// the same as [`decode_as`] (or, when detecting, [`decode`]) in one go.
+pub struct Decoder<'a> {
+    bytes: &'a [u8],
+    encoding: Encoding,
+    /// Detecting: UTF-8 until a slice proves otherwise, then Windows-1252 from the start.
+    detecting: bool,
+    at: usize,
+    text: String,
+    replaced: usize,
+}
+
+impl<'a> Decoder<'a> {
+    /// `encoding`: the user's choice, or `None` to detect it as [`detect`] does.
+    pub fn new(bytes: &'a [u8], encoding: Option<Encoding>) -> Self {
+        let (encoding, detecting) = match encoding {
+            Some(e) => (e, false),
+            None if bytes.starts_with(BOM_UTF8) => (Encoding::Utf8Bom, false),
+            None if bytes.starts_with(BOM_UTF16LE) => (Encoding::Utf16Le, false),
+            None if bytes.starts_with(BOM_UTF16BE) => (Encoding::Utf16Be, false),
+            None => (Encoding::Utf8, true),
+        };
+        let at = match encoding {
+            Encoding::Utf8 | Encoding::Utf8Bom if bytes.starts_with(BOM_UTF8) => BOM_UTF8.len(),
+            _ => 0,
+        };
+        Self {
+            bytes,
+            encoding,
+            detecting,
+            at,
+            text: String::with_capacity(bytes.len()),
+            replaced: 0,
+        }
+    }
+
+    /// The encoding as known so far (a detected UTF-8 may still turn into Windows-1252).
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Bytes decoded so far, and the total.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.at, self.bytes.len())
+    }
+
+    /// Decodes about `budget` more bytes; true when everything is decoded.
+    pub fn step(&mut self, budget: usize) -> bool {
+        if self.at >= self.bytes.len() {
+            return true;
+        }
+        match self.encoding {
+            Encoding::Utf8 | Encoding::Utf8Bom => {
+                let mut end = (self.at + budget.max(4)).min(self.bytes.len());
+                // Cut before a character's first byte: a maximal invalid sequence never spans
+                // such a cut, so slices decode exactly as the whole would.
+                while end < self.bytes.len() && end > self.at && self.bytes[end] & 0xC0 == 0x80 {
+                    end -= 1;
+                }
+                if end == self.at {
+                    end = (self.at + budget.max(4)).min(self.bytes.len());
+                }
+                let slice = &self.bytes[self.at..end];
+                match std::str::from_utf8(slice) {
+                    Ok(text) => self.text.push_str(text),
+                    Err(_) if self.detecting => {
+                        self.encoding = Encoding::Windows1252;
+                        self.detecting = false;
+                        self.at = 0;
+                        self.text.clear();
+                        return false;
+                    }
+                    Err(_) => {
+                        let text = String::from_utf8_lossy(slice);
+                        self.replaced += count_replacements(&text) - count_replacements_utf8(slice);
+                        self.text.push_str(&text);
+                    }
+                }
+                self.at = end;
+            }
+            Encoding::Windows1252 => {
+                let end = (self.at + budget.max(1)).min(self.bytes.len());
+                self.text
+                    .extend(self.bytes[self.at..end].iter().map(|&b| windows_1252(b)));
+                self.at = end;
+            }
+            // Rare, and pairs of units would need care at every cut: in one go.
+            Encoding::Utf16Le | Encoding::Utf16Be => {
+                let whole = decode_as(self.bytes, self.encoding);
+                self.text = whole.text;
+                self.replaced = whole.replaced;
+                self.at = self.bytes.len();
+            }
+        }
+        self.at >= self.bytes.len()
+    }
+
+    pub fn finish(mut self) -> Decoded {
+        while !self.step(usize::MAX / 2) {}
+        Decoded {
+            text: self.text,
+            encoding: self.encoding,
+            replaced: self.replaced,
+        }
+    }
+}
+
 fn count_replacements(text: &str) -> usize {
     text.chars().filter(|&c| c == '\u{FFFD}').count()
 }
@@ -294,6 +401,30 @@ mod tests {
                 prop_assert_eq!(encode_windows_1252(&d.text), Some(bytes.clone()));
             }
             let _ = looks_binary(&bytes);
+        }
+
+        #[test]
+        fn slice_by_slice_decodes_as_the_whole(
+            text in "\\PC{0,60}",
+            junk in proptest::collection::vec(any::<u8>(), 0..8),
+            at in 0usize..64,
+            budget in 1usize..16,
+        ) {
+            // Mostly text, sometimes with invalid bytes somewhere in it.
+            let mut bytes = text.into_bytes();
+            let at = at.min(bytes.len());
+            bytes.splice(at..at, junk);
+            let steps = |mut d: Decoder<'_>| {
+                while !d.step(budget) {}
+                d.finish()
+            };
+            prop_assert_eq!(steps(Decoder::new(&bytes, None)), decode(&bytes));
+            for encoding in Encoding::ALL {
+                prop_assert_eq!(
+                    steps(Decoder::new(&bytes, Some(encoding))),
+                    decode_as(&bytes, encoding)
+                );
+            }
         }
 
         #[test]

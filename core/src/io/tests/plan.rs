@@ -48,6 +48,7 @@ fn plan(config: PlanConfig, dir: &Directory, rows: &[InputRow]) -> (Vec<Planned>
         &Existing {
             index: &index,
             directory: dir,
+            duplicates: None,
         },
     );
     (out, planner)
@@ -370,4 +371,53 @@ fn a_vcard_becomes_a_people_row() {
         .into_iter()
         .find(|c| c.field == TargetField::RecordId);
     assert_eq!(uid.unwrap().value, "0190a8b0-0000-7000-8000-000000000001");
+}
+
+#[test]
+fn rows_to_create_that_look_like_existing_people_are_flagged_and_still_created() {
+    let mut dir = Directory::new();
+    let acme = summary(RecordKind::Company, |e| e.set(Field::Name, "Acme Ltd"));
+    let acme_id = acme.id.clone();
+    dir.upsert(acme);
+    dir.upsert(summary(RecordKind::Person, |e| {
+        e.set(Field::Name, "Ana Silva")?;
+        e.add_channel(Channel::Email, "ana.silva@gmail.com", "")?;
+        e.add_channel(Channel::Phone, "+351 912 345 678", "")?;
+        e.set(Field::CompanyId, acme_id.as_str())
+    }));
+    let index = Index::build((0..dir.len()).map(|i| dir.at(i)));
+    let mut detector = Detector::new();
+    (0..dir.len()).for_each(|i| detector.add(dir.at(i)));
+    let text = "Name,Email,Phone,Company\n\
+        Anna Silva,anna@other.example,,Acme Ltd\n\
+        Someone Else,other@x.example,00351 912 345 678,\n\
+        Bruno Costa,bruno@x.example,+1 555 0100,Acme Ltd\n\
+        A.N.A Silva,anasilva+crm@gmail.com,,\n";
+    let mut planner = Planner::new(config(ImportTarget::People, ImportMode::Upsert));
+    let planned = planner.plan(
+        &rows(ImportTarget::People, text),
+        &Existing {
+            index: &index,
+            directory: &dir,
+            duplicates: Some(&detector),
+        },
+    );
+    assert!(
+        planned
+            .iter()
+            .all(|p| matches!(p.action, Action::Create(_)))
+    );
+    let flags: Vec<Vec<String>> = planned
+        .iter()
+        .map(|p| p.possible_duplicates.clone())
+        .collect();
+    assert_eq!(
+        flags,
+        vec![
+            vec!["Ana Silva (similar name at the same company)".to_string()],
+            vec!["Ana Silva (same phone)".to_string()],
+            vec![],
+            vec!["Ana Silva (same email)".to_string()],
+        ]
+    );
 }
