@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::{Pipeline, pipelines};
 use crate::account::display_name;
 use crate::records::{ConflictNote, FieldError, RecordScope};
+use crate::tasks::{Me, assignees};
 
 /// The deal's pipeline (its own when it still exists, else the default one).
 pub fn deal_pipeline(record: &Record, all: &[Pipeline]) -> Pipeline {
@@ -163,18 +164,22 @@ pub fn stage_probability(scope: RecordScope) -> Signal<String> {
     })
 }
 
-/// Owner: unassigned, me, or whoever it is now.
+/// Owner: unassigned, me, a teammate (the workspace's members), or whoever it is now. Used
+/// on every record page that has an owner.
 #[component]
 pub fn OwnerSelect() -> impl IntoView {
     let scope = expect_context::<RecordScope>();
+    let ws = scope.ws;
     let owner = Memo::new(move |_| {
         scope
             .read(|r| r.text(Field::Owner).unwrap_or_default())
             .unwrap_or_default()
     });
-    let me = scope.ws.author_id().map(|u| u.0).unwrap_or_default();
+    let options = Memo::new(move |_| {
+        ws.revision.track();
+        owner_choices(&Me::of(ws), &owner.get())
+    });
     let error = RwSignal::new(None::<String>);
-    let me_option = me.clone();
     view! {
         <div class="field">
             <label class="field__label" for="field-owner">"Owner"</label>
@@ -184,16 +189,25 @@ pub fn OwnerSelect() -> impl IntoView {
                     scope.apply(error, move |e| e.set(Field::Owner, &chosen));
                 }>
                 <option value="">"Unassigned"</option>
-                {(!me_option.is_empty()).then(|| view! { <option value=me_option.clone()>{format!("{} (me)", display_name(&me_option))}</option> })}
-                {move || {
-                    let current = owner.get();
-                    (!current.is_empty() && current != me).then(|| view! { <option value=current.clone()>{display_name(&current)}</option> })
-                }}
+                {move || options.get().into_iter().map(|(id, label)| {
+                    let selected = owner.get() == id;
+                    view! { <option value=id selected=selected>{label}</option> }
+                }).collect_view()}
             </select>
             <ConflictNote field=Field::Owner/>
             <FieldError error/>
         </div>
     }
+}
+
+/// Whom a record can be given to: me first, then the workspace's members, then `current` if
+/// it is someone else (a former member, or a name an import wrote). (value, label).
+pub(crate) fn owner_choices(me: &Me, current: &str) -> Vec<(String, String)> {
+    let mut out = assignees(me);
+    if !current.is_empty() && !out.iter().any(|(id, _)| id == current) {
+        out.push((current.to_string(), display_name(current)));
+    }
+    out
 }
 
 /// Won / Lost (asks why) / Reopen, and the lost reason.
@@ -217,10 +231,8 @@ pub fn StatusBar() -> impl IntoView {
             error,
             move |e| {
                 e.set(Field::Status, s.as_str())?;
-                match why {
-                    Some(why) => e.set(Field::LostReason, &why),
-                    None => Ok(()),
-                }
+                // A won or reopened deal has no lost reason any more.
+                e.set(Field::LostReason, why.as_deref().unwrap_or_default())
             },
             move || asking.set(false),
         );
@@ -251,6 +263,7 @@ pub fn StatusBar() -> impl IntoView {
                     <button type="button" class="button button--quiet" data-testid="lost-cancel" on:click=move |_| asking.set(false)>"Cancel"</button>
                 </form>
             })}
+            <ConflictNote field=Field::Status/>
             <FieldError error/>
         </div>
     }

@@ -10,6 +10,8 @@ mod people;
 mod pipelines;
 
 pub use board::DealsPage;
+pub use fields::OwnerSelect;
+pub(crate) use fields::owner_choices;
 pub use new::NewDeal;
 pub use page::DealPage;
 pub use pipelines::PipelineSettings;
@@ -115,10 +117,14 @@ pub async fn move_deal(
                 e.set(Field::DealStage, stage)?;
                 if reopen {
                     e.set(Field::Status, DealStatus::Open.as_str())?;
+                    e.set(Field::LostReason, "")?;
                 }
                 Ok(())
             }
-            Target::Won => e.set(Field::Status, DealStatus::Won.as_str()),
+            Target::Won => {
+                e.set(Field::Status, DealStatus::Won.as_str())?;
+                e.set(Field::LostReason, "")
+            }
             Target::Lost(reason) => {
                 e.set(Field::Status, DealStatus::Lost.as_str())?;
                 e.set(Field::LostReason, reason)

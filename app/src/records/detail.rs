@@ -13,6 +13,7 @@ use super::editors::{
 };
 use super::{kind_noun, kind_plural, record_path, section_path};
 use crate::account::display_name;
+use crate::deals::OwnerSelect;
 use crate::duplicates::RecordNotices;
 use crate::leads::{QualificationPanel, RecordDeals, StageStepper, score_label};
 use crate::privacy::PrivacyActions;
@@ -205,7 +206,7 @@ fn RecordBody(kind: RecordKind, id: RecordId) -> impl IntoView {
                             <section class="card" aria-labelledby="card-status">
                                 <h2 class="card__title" id="card-status">"Status"</h2>
                                 <StageField/>
-                                <TextField field=Field::Owner/>
+                                <OwnerSelect/>
                                 {(kind == RecordKind::Person).then(|| view! { <TextField field=Field::Source placeholder="e.g. referral, website"/> })}
                                 <TagEditor/>
                             </section>

@@ -126,13 +126,22 @@ pub fn BulkBar(state: ListState) -> impl IntoView {
         );
     };
 
+    // Me, the workspace's members, then anyone else who owns a record of this kind now.
     let owners = Memo::new(move |_| {
-        ws.with_directory(|d| {
+        let mut out = crate::deals::owner_choices(&crate::tasks::Me::of(ws), "");
+        let others = ws.with_directory(|d| {
             d.of_kind(kind)
                 .filter(|s| !s.owner.is_empty())
                 .map(|s| s.owner.clone())
                 .collect::<BTreeSet<_>>()
-        })
+        });
+        for other in others {
+            if !out.iter().any(|(id, _)| *id == other) {
+                let name = crate::account::display_name(&other);
+                out.push((other, name));
+            }
+        }
+        out
     });
     let stage_choices: Option<StageMenu> = match kind {
         RecordKind::Person | RecordKind::Company => Some((
@@ -184,12 +193,8 @@ pub fn BulkBar(state: ListState) -> impl IntoView {
                     reset(&ev, "-");
                 }>
                 <option value="-">"Set owner…"</option>
-                <option value="me">"Me"</option>
+                {move || owners.get().into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
                 <option value="">"Nobody"</option>
-                {move || owners.get().into_iter().filter(|o| *o != super::me(ws)).map(|o| {
-                    let name = crate::account::display_name(&o);
-                    view! { <option value=o>{name}</option> }
-                }).collect_view()}
             </select>
             {stage_choices.map(|(field, label, options)| view! {
                 <select class="input input--small" data-testid="bulk-stage" aria-label=label
