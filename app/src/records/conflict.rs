@@ -1,7 +1,10 @@
 //! A field written on two devices at once: a marker that opens into each value with who wrote
 //! it and when. Choosing one writes it again as a new change, which resolves it for everyone.
 
-use kith_core::record::{Answer, Candidate, Field, LifecycleStage};
+use kith_core::record::{
+    ActivityStatus, Answer, Candidate, DealStatus, Field, LifecycleStage, RecordKind, TaskPriority,
+    TaskStatus,
+};
 use leptos::prelude::*;
 
 use super::editors::{FieldError, RecordScope};
@@ -92,6 +95,15 @@ fn shown_value(scope: RecordScope, field: Field, value: &str) -> String {
         Field::Budget | Field::Authority | Field::Need | Field::Timeline => {
             Answer::parse(value).map(|a| a.label().to_string())
         }
+        Field::Owner if !value.is_empty() => Some(display_name(value)),
+        Field::Priority => TaskPriority::parse(value).map(|p| p.label().to_string()),
+        // One status field, read by the record's kind.
+        Field::Status => untrack(|| scope.read(|r| r.kind())).and_then(|kind| match kind {
+            RecordKind::Task => TaskStatus::parse(value).map(|s| s.label().to_string()),
+            RecordKind::Deal => DealStatus::parse(value).map(|s| s.label().to_string()),
+            RecordKind::Activity => ActivityStatus::parse(value).map(|s| s.label().to_string()),
+            _ => None,
+        }),
         // Untracked: the marker must not re-render (and close) on every directory change.
         Field::CompanyId => kith_core::ids::RecordId::parse(value).ok().and_then(|id| {
             untrack(|| {

@@ -13,7 +13,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::log_form::outcomes;
 use super::picker::{Picked, RecordPicker};
 use crate::account::display_name;
-use crate::records::{kind_noun, record_path};
+use crate::records::{ConflictNote, kind_noun, record_path};
 use crate::tasks::{FieldError, Me, assignees, clock, display};
 use crate::toasts::Toasts;
 use crate::workspace::{ActionError, Phase, Workspace};
@@ -111,6 +111,12 @@ fn ItemBody(kind: RecordKind, id: RecordId) -> impl IntoView {
         id: StoredValue::new(id.clone()),
         record,
     };
+    // The conflict markers read the record through the record pages' scope.
+    provide_context(crate::records::RecordScope {
+        ws,
+        id: scope.id,
+        record,
+    });
     let load_id = id.clone();
     Effect::new(move |_| {
         ws.revision.track();
@@ -367,6 +373,7 @@ fn ItemField(scope: Scope, field: Field, label: &'static str, control: Control) 
         <div class="field" class:field--datetime=is_time class:field--invalid=move || error.read().is_some()>
             <label class="field__label" for=id.clone()>{label}</label>
             {input}
+            <ConflictNote field/>
             <FieldError error/>
         </div>
     }
