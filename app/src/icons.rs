@@ -12,6 +12,7 @@ pub enum Icon {
     Check,
     Gear,
     Funnel,
+    Search,
 }
 
 impl Icon {
@@ -31,6 +32,7 @@ impl Icon {
                 "M8 8h.01M8 12h.01M8 16h.01M16 14h.01M16 17h.01",
             ],
             Self::Funnel => &["M3 4h18l-7 8.5V19l-4 2v-8.5z"],
+            Self::Search => &["M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14z", "M20 20l-4-4"],
             Self::Pipeline => &["M4 5h16", "M4 5v14h4V5", "M10 5v9h4V5", "M16 5v5h4V5"],
             Self::Check => &[
                 "M9 11l3 3 8-8",

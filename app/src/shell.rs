@@ -69,6 +69,8 @@ impl Section {
 
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
+    // Each press of the search button asks the palette to open (touch has no Ctrl+K).
+    let open_palette = RwSignal::new(0u32);
     view! {
         <div class="shell">
             <a class="skip-link" href="#main">"Skip to content"</a>
@@ -87,6 +89,18 @@ pub fn Shell(children: Children) -> impl IntoView {
                         {crate::session::active_workspace().name().to_owned()}
                     </A>
                 </div>
+                <button
+                    type="button"
+                    class="shell__search"
+                    data-testid="open-palette"
+                    aria-label="Search everything"
+                    aria-keyshortcuts="Control+K Meta+K"
+                    on:click=move |_| open_palette.update(|n| *n += 1)
+                >
+                    {Icon::Search.view()}
+                    <span class="shell__search-label" aria-hidden="true">"Search"</span>
+                    <kbd class="shell__search-key" aria-hidden="true">"Ctrl K"</kbd>
+                </button>
                 <div class="shell__status">
                     <SaveIndicator/>
                     <ConnectionIndicator/>
@@ -114,7 +128,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                 {children()}
             </main>
             <ToastRegion/>
-            <CommandPalette/>
+            <CommandPalette requests=open_palette/>
             <ShortcutsHelp/>
         </div>
     }

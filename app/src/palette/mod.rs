@@ -54,9 +54,10 @@ fn commands() -> Vec<Item> {
     items
 }
 
-/// Mounted once by the shell; opens on Ctrl/Cmd+K from anywhere.
+/// Mounted once by the shell; opens on Ctrl/Cmd+K from anywhere, and each time `requests`
+/// changes (the shell's search button).
 #[component]
-pub fn CommandPalette() -> impl IntoView {
+pub fn CommandPalette(#[prop(optional, into)] requests: Option<Signal<u32>>) -> impl IntoView {
     let ws = expect_context::<Workspace>();
     let navigate = use_navigate();
     let open = RwSignal::new(false);
@@ -96,6 +97,15 @@ pub fn CommandPalette() -> impl IntoView {
         }
     });
     on_cleanup(move || keys.remove());
+    if let Some(requests) = requests {
+        Effect::new(move |previous: Option<u32>| {
+            let n = requests.get();
+            if previous.is_some_and(|p| p != n) {
+                show();
+            }
+            n
+        });
+    }
     Effect::new(move |_| {
         if open.get()
             && let Some(el) = input.get()
