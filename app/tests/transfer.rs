@@ -608,6 +608,9 @@ async fn the_backup_button_saves_a_backup_that_restores_here_without_duplicates(
     let backup = read_backup(&json).expect("a readable backup");
     assert!(!backup.records.is_empty());
     pick("import-backup", "kith-backup.json", &json.as_str().into());
+    let asked = until("the confirmation", || text("restore-confirm-group")).await;
+    assert!(asked.contains("Records already here are kept"), "{asked}");
+    click("restore-confirm");
     let status = until_for(60.0, "the restore", || {
         text("data-status").filter(|t| t.contains("were here already"))
     })

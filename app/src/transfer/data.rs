@@ -6,7 +6,7 @@ use kith_core::io::vcard::VcardVersion;
 use kith_core::record::RecordKind;
 use leptos::prelude::*;
 
-use super::export::{backup_text, kind_csv, people_vcards, restore};
+use super::export::{apply_restore, backup_text, kind_csv, people_vcards, prepare_restore};
 use super::files::{download, iso_day, picked_file, read_file};
 use super::run::{self, HistoryEntry};
 use crate::pages::PageHeader;
@@ -96,19 +96,54 @@ pub fn DataPage() -> impl IntoView {
         });
     };
     let restored = RwSignal::new(0usize);
+    // A backup read and checked, waiting for "Restore" (nothing is written before).
+    let pending = StoredValue::new_local(None::<std::rc::Rc<kith_core::backup::Backup>>);
+    let confirm_text = RwSignal::new(None::<String>);
     let restore_file = move |ev: web_sys::Event| {
         let Some(file) = picked_file(&ev) else { return };
         busy.set(true);
+        confirm_text.set(None);
         status.set(Some("Reading the backup…".into()));
         leptos::task::spawn_local(async move {
-            let result = match read_file(&file).await {
+            let prepared = match read_file(&file).await {
                 Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => restore(ws, &text, move |n| restored.set(n)).await,
+                    Ok(text) => prepare_restore(ws, &text).await,
                     Err(_) => Err("This is not a Kith backup (it is not text).".into()),
                 },
                 Err(e) => Err(format!("The file could not be read: {e}")),
             };
-            report(result);
+            match prepared {
+                Ok(backup) => {
+                    status.set(None);
+                    problem.set(None);
+                    let n = backup.records.len();
+                    confirm_text.set(Some(format!(
+                        "{} holds {n} record{} of “{}”, saved on {}. Records already here are kept as they are; the others are added.",
+                        file.name(),
+                        if n == 1 { "" } else { "s" },
+                        backup.workspace.name,
+                        iso_day(backup.exported_at)
+                    )));
+                    pending.set_value(Some(std::rc::Rc::new(backup)));
+                }
+                Err(e) => report(Err(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let cancel_restore = move |_| {
+        pending.set_value(None);
+        confirm_text.set(None);
+    };
+    let confirm_restore = move |_| {
+        let Some(backup) = pending.get_value() else {
+            return;
+        };
+        pending.set_value(None);
+        confirm_text.set(None);
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            report(apply_restore(ws, &backup, move |n| restored.set(n)).await);
             busy.set(false);
         });
     };
@@ -162,6 +197,15 @@ pub fn DataPage() -> impl IntoView {
                     <input type="file" id="import-backup" data-testid="import-backup" accept=".json,application/json"
                         disabled=move || busy.get() || !ws.writable.get() on:change=restore_file/>
                 </div>
+                {move || confirm_text.get().map(|text| view! {
+                    <div class="transfer__confirm" role="group" aria-labelledby="restore-confirm-text" data-testid="restore-confirm-group">
+                        <p id="restore-confirm-text">{text}</p>
+                        <div class="form-actions">
+                            <button class="button button--primary" data-testid="restore-confirm" on:click=confirm_restore>"Restore"</button>
+                            <button class="button" data-testid="restore-cancel" on:click=cancel_restore>"Cancel"</button>
+                        </div>
+                    </div>
+                })}
                 {move || (busy.get() && restored.get() > 0).then(|| view! { <p role="status">{format!("{} records restored…", restored.get())}</p> })}
             </section>
         </div>

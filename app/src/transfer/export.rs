@@ -238,17 +238,22 @@ pub async fn backup_text(ws: Workspace) -> Result<(String, Vec<String>), String>
     Ok((writer.finish(), problems))
 }
 
-/// Restores a backup file's text; a message for the user either way.
-pub async fn restore(
-    ws: Workspace,
-    text: &str,
-    progress: impl Fn(usize),
-) -> Result<String, String> {
+/// Reads a backup and checks it may be restored here; nothing is written yet.
+pub async fn prepare_restore(ws: Workspace, text: &str) -> Result<backup::Backup, String> {
     let parsed = backup::read_backup(text).map_err(|e| e.to_string())?;
     // "Is it empty?" needs every record this device holds.
     ws.ready().await?;
     let count = ws.with_directory(|d| (0..d.len()).filter(|&i| !d.at(i).deleted).count());
     backup::check_restore(&parsed, &this_workspace(), count).map_err(|e| e.to_string())?;
+    Ok(parsed)
+}
+
+/// Writes a prepared backup's records (those already here are left as they are).
+pub async fn apply_restore(
+    ws: Workspace,
+    parsed: &backup::Backup,
+    progress: impl Fn(usize),
+) -> Result<String, String> {
     let author = ws.author_id().ok_or("The workspace is still loading")?;
     let mut records = Vec::with_capacity(parsed.records.len());
     let mut clock = StepClock::start();
