@@ -1,9 +1,11 @@
 //! CRM screens under load, in headless Chromium, against baselines measured in the same run:
-//! the deals board with 2,000 open deals (first paint, a keyboard move, pointer-drag frames)
-//! and the people list with 100k people (a filter applied, a sort changed, scrolling frames).
+//! the deals board with 2,000 open deals (first paint, a keyboard move, pointer-drag frames),
+//! the people list with 100k people (a filter applied, a sort changed, scrolling frames) and a
+//! 100k-row CSV import (preview, dry run, import, undo; the longest main-thread task of each).
 //!
-//! Baselines: the same number of cards built and moved with plain DOM calls, and a plain JS
-//! filter/sort over the same strings. Run by `cargo xtask bench` on the bench build.
+//! Baselines: the same number of cards built and moved with plain DOM calls, a plain JS
+//! filter/sort over the same strings, and plain JS splitting the same CSV and putting its rows
+//! into IndexedDB. Run by `cargo xtask bench` on the bench build.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,7 +15,7 @@ use fantoccini::wd::TimeoutConfiguration;
 use kith_e2e::{Browser, TestRelay, dist_dir, tid};
 use serde_json::{Value, json};
 
-const USAGE: &str = "usage: crm_bench [--dist DIR] [--deals N] [--people N]";
+const USAGE: &str = "usage: crm_bench [--dist DIR] [--deals N] [--people N] [--import-rows N] [--only board|list|import]";
 const LOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Shared by every in-page script: `args`, `done`, `afterNextPaint`, `longTasksSince`.
@@ -53,6 +55,8 @@ const until = async (what, test, ms = 60000) => {
 async fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let (mut dist, mut deals, mut people): (Option<PathBuf>, u32, u32) = (None, 2_000, 100_000);
+    let mut import_rows = 100_000;
+    let mut only: Option<String> = None;
     while let Some(arg) = args.next() {
         let mut number = |what: &str| -> Result<u32> {
             args.next()
@@ -64,6 +68,8 @@ async fn main() -> Result<()> {
             "--dist" => dist = args.next().map(Into::into),
             "--deals" => deals = number("--deals")?,
             "--people" => people = number("--people")?,
+            "--import-rows" => import_rows = number("--import-rows")?,
+            "--only" => only = args.next(),
             _ => bail!("{USAGE}"),
         }
     }
@@ -73,9 +79,22 @@ async fn main() -> Result<()> {
     };
     let relay = TestRelay::start_serving(dist).await?;
     let result = async {
-        let board = in_browser("board", async |b| board(b, &relay.url(), deals).await).await?;
-        let list = in_browser("list", async |b| list(b, &relay.url(), people).await).await?;
-        println!("{board}\n{list}");
+        let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
+        if run("board") {
+            let board = in_browser("board", async |b| board(b, &relay.url(), deals).await).await?;
+            println!("{board}");
+        }
+        if run("list") {
+            let list = in_browser("list", async |b| list(b, &relay.url(), people).await).await?;
+            println!("{list}");
+        }
+        if run("import") {
+            let import = in_browser("import", async |b| {
+                import(b, &relay.url(), import_rows).await
+            })
+            .await?;
+            println!("{import}");
+        }
         Ok(())
     }
     .await;
@@ -375,6 +394,171 @@ return { sortTimes, filterTimes, scrollFrames, baseSort, idle, count: count() };
         "scroll 900 px → frame painted (vs an idle frame)",
         stats(&r["scrollFrames"]),
         stats(&r["idle"]),
+    );
+    Ok(out)
+}
+
+/// A HubSpot-style contacts export of `rows` rows imported through the import page (pick →
+/// preview → dry run → import → undo), against plain JS parsing the same text and putting the
+/// same rows into IndexedDB in transactions of the same size.
+async fn import(browser: &Browser, base: &str, rows: u32) -> Result<String> {
+    browser
+        .goto(&format!("{base}/import?target=people"))
+        .await?;
+    browser.wait_for(&tid("page-import"), LOAD_TIMEOUT).await?;
+    // Four scripts, each well inside the script timeout; state is kept on `window.__import`.
+    page(
+        browser,
+        "import: pick, preview and dry run",
+        page_js!(
+            r#"
+const rows = args.rows;
+const lines = ['Record ID,First Name,Last Name,Email,Phone Number,Company Name,Job Title,Lifecycle Stage,Create Date'];
+for (let i = 0; i < rows; i++) {
+  lines.push(`${1000 + i},Ada${i},Lovelace${i},ada${i}@bench.example,+44 20 7946 ${String(i % 10000).padStart(4, '0')},Analytical ${i % 5000},Engineer,salesqualifiedlead,2024-01-0${1 + i % 9}`);
+}
+const csv = lines.join('\n') + '\n';
+const tid = (id) => document.querySelector(`[data-testid="${id}"]`);
+const text = (id) => { const el = tid(id); return el ? el.textContent : null; };
+await until('the import page', () => tid('import-file'));
+const t0 = performance.now();
+const input = tid('import-file');
+const dt = new DataTransfer();
+dt.items.add(new File([csv], 'hubspot-contacts.csv', { type: 'text/csv' }));
+input.files = dt.files;
+input.dispatchEvent(new Event('change', { bubbles: true }));
+await until('the preview', () => tid('import-map-3'), 120000);
+const t1 = await afterNextPaint();
+await until('dry run enabled', () => !tid('import-dry-run').disabled, 60000);
+tid('import-dry-run').click();
+const summary = await until('the dry run', () => text('import-summary'), 500000);
+const t2 = await afterNextPaint();
+window.__import = { csv, summary, t: [t0, t1, t2] };
+return true;
+"#
+        ),
+        json!({ "rows": rows }),
+    )
+    .await?;
+    page(
+        browser,
+        "import: the import",
+        page_js!(
+            r#"
+const tid = (id) => document.querySelector(`[data-testid="${id}"]`);
+const text = (id) => { const el = tid(id); return el ? el.textContent : null; };
+await until('import enabled', () => !tid('import-run').disabled, 60000);
+tid('import-run').click();
+await until('the confirmation', () => tid('import-confirm'), 60000);
+tid('import-confirm').click();
+const t3 = performance.now();
+window.__import.result = await until('the import', () => text('import-result'), 550000);
+const t4 = await afterNextPaint();
+window.__import.t.push(t3, t4);
+return true;
+"#
+        ),
+        json!({}),
+    )
+    .await?;
+    page(
+        browser,
+        "import: undo",
+        page_js!(
+            r#"
+const tid = (id) => document.querySelector(`[data-testid="${id}"]`);
+const text = (id) => { const el = tid(id); return el ? el.textContent : null; };
+await until('undo enabled', () => !tid('import-undo').disabled, 60000);
+tid('import-undo').click();
+const t5 = performance.now();
+await until('the undo', () => (text('import-message') || '').includes('Import undone'), 550000);
+const t6 = await afterNextPaint();
+window.__import.t.push(t5, t6);
+return true;
+"#
+        ),
+        json!({}),
+    )
+    .await?;
+    let r = page(
+        browser,
+        "import: baseline",
+        page_js!(
+            r#"
+const { csv, summary, result, t } = window.__import;
+const [t0, t1, t2, t3, t4, t5, t6] = t;
+const longest = (a, b) => Math.max(0, ...window.__kithPerf.longtasks
+  .filter((e) => e.start >= a && e.start <= b).map((e) => e.duration));
+const over = (a, b) => window.__kithPerf.longtasks
+  .filter((e) => e.start >= a && e.start <= b && e.duration > 50).length;
+// Baseline: the same text split into rows and cells by plain JS, each row put into IndexedDB
+// as an object in transactions of 100 rows.
+const b0 = performance.now();
+const db = await new Promise((resolve, reject) => {
+  const req = indexedDB.open('bench-import-baseline-' + Date.now(), 1);
+  req.onupgradeneeded = () => req.result.createObjectStore('rows');
+  req.onsuccess = () => resolve(req.result);
+  req.onerror = () => reject(req.error);
+});
+const all = csv.split('\n');
+const header = all[0].split(',');
+for (let at = 1; at < all.length; at += 100) {
+  await new Promise((resolve, reject) => {
+    const tx = db.transaction('rows', 'readwrite', { durability: 'strict' });
+    const store = tx.objectStore('rows');
+    for (let i = at; i < Math.min(at + 100, all.length); i++) {
+      if (!all[i]) continue;
+      const cells = all[i].split(',');
+      const row = {};
+      header.forEach((h, j) => { row[h] = cells[j]; });
+      store.put(row, i);
+    }
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+  });
+}
+const b1 = performance.now();
+db.close();
+return {
+  summary, result,
+  preview: t1 - t0, dry: t2 - t1, run: t4 - t3, undo: t6 - t5, baseline: b1 - b0,
+  longest: { preview: longest(t0, t1), dry: longest(t1, t2), run: longest(t3, t4), undo: longest(t5, t6) },
+  over: { preview: over(t0, t1), dry: over(t1, t2), run: over(t3, t4), undo: over(t5, t6) },
+};
+"#
+        ),
+        json!({}),
+    )
+    .await?;
+    let ms = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+    let long = |k: &str| r["longest"][k].as_f64().unwrap_or(f64::NAN);
+    let over = |k: &str| r["over"][k].as_u64().unwrap_or(0);
+    let per_s = |k: &str| f64::from(rows) / (ms(k) / 1000.0);
+    let mut out = format!(
+        "CSV import, {rows} HubSpot-style rows (dry run: “{}”; {})\n",
+        r["summary"].as_str().unwrap_or_default(),
+        r["result"].as_str().unwrap_or_default().trim()
+    );
+    for (label, key) in [
+        ("file read and previewed", "preview"),
+        ("dry run (parse, match, plan)", "dry"),
+        ("import (write every record)", "run"),
+        ("undo of the whole import", "undo"),
+    ] {
+        out += &format!(
+            "  {label:<30} {:>8.0} ms  {:>7.0} rows/s   longest main-thread task {:>4.0} ms ({} over 50 ms)\n",
+            ms(key),
+            per_s(key),
+            long(key),
+            over(key)
+        );
+    }
+    out += &format!(
+        "  baseline: plain JS split + IndexedDB puts of the same rows, 100 per transaction: {:.0} ms ({:.0} rows/s); import ÷ baseline {:.1}×, dry run + import ÷ baseline {:.1}×",
+        ms("baseline"),
+        per_s("baseline"),
+        ms("run") / ms("baseline"),
+        (ms("dry") + ms("run")) / ms("baseline")
     );
     Ok(out)
 }
