@@ -93,13 +93,13 @@ pub fn Shell(children: Children) -> impl IntoView {
                     type="button"
                     class="shell__search"
                     data-testid="open-palette"
-                    aria-label="Search everything"
+                    aria-label="Search"
+                    title="Search everything (Ctrl+K)"
                     aria-keyshortcuts="Control+K Meta+K"
                     on:click=move |_| open_palette.update(|n| *n += 1)
                 >
                     {Icon::Search.view()}
-                    <span class="shell__search-label" aria-hidden="true">"Search"</span>
-                    <kbd class="shell__search-key" aria-hidden="true">"Ctrl K"</kbd>
+                    <span class="shell__search-label">"Search"</span>
                 </button>
                 <div class="shell__status">
                     <SaveIndicator/>
