@@ -430,6 +430,8 @@ fn log_key(id: &str) -> String {
 }
 
 pub async fn history(ws: Workspace) -> Result<Vec<HistoryEntry>, String> {
+    // Opened straight from a link, the workspace may still be reading its records.
+    ws.ready().await?;
     let text = ws.meta_get(HISTORY_KEY).await.map_err(|e| e.to_string())?;
     Ok(text
         .and_then(|t| serde_json::from_str(&t).ok())
@@ -437,6 +439,7 @@ pub async fn history(ws: Workspace) -> Result<Vec<HistoryEntry>, String> {
 }
 
 async fn load_log(ws: Workspace, id: &str) -> Result<Option<UndoLog>, String> {
+    ws.ready().await?;
     let text = ws.meta_get(&log_key(id)).await.map_err(|e| e.to_string())?;
     text.map(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
         .transpose()
