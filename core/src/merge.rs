@@ -11,6 +11,15 @@ use crate::ids::RecordId;
 use crate::record::{Channel, Edit, Field, LateChanges, Record, RecordError, RecordKind};
 use crate::summary::Summary;
 
+/// What makes two emails or phones the same one when records merge: Gmail's dots and
+/// `+suffix`es, and a number's country prefix written as `+` or `00`, do not count.
+pub fn channel_key(channel: Channel, value: &str) -> String {
+    match channel {
+        Channel::Email => email_key(value),
+        Channel::Phone => phone_key(value).unwrap_or_else(|| crate::validate::phone_digits(value)),
+    }
+}
+
 /// One write inside an edit; a list of them is applied as one change by [`apply`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
@@ -141,10 +150,7 @@ pub fn plan(
         }
     }
     for channel in [Channel::Email, Channel::Phone] {
-        let key = |v: &str| match channel {
-            Channel::Email => email_key(v),
-            Channel::Phone => phone_key(v).unwrap_or_else(|| crate::validate::phone_digits(v)),
-        };
+        let key = |v: &str| channel_key(channel, v);
         let mut seen: HashSet<String> = survivor
             .channel(channel)
             .iter()

@@ -160,19 +160,33 @@ pub(super) fn MergeView(
     };
     // Channels, tags and notes are kept from every record.
     let union_rows = move || {
-        let lists: [(&'static str, Values); 3] = [
-            ("Emails", |r| values_of(r, Channel::Email)),
-            ("Phones", |r| values_of(r, Channel::Phone)),
-            ("Tags", Record::tags),
+        let lists: [(&'static str, Values, Option<Channel>); 3] = [
+            (
+                "Emails",
+                |r| values_of(r, Channel::Email),
+                Some(Channel::Email),
+            ),
+            (
+                "Phones",
+                |r| values_of(r, Channel::Phone),
+                Some(Channel::Phone),
+            ),
+            ("Tags", Record::tags, None),
         ];
         lists
             .into_iter()
-            .map(|(label, values)| {
+            .map(|(label, values, channel)| {
+                // The same value once, as the merge itself keeps it.
+                let key = move |v: &str| match channel {
+                    Some(c) => kith_core::merge::channel_key(c, v),
+                    None => v.to_lowercase(),
+                };
                 let (cells, all) = records.with(|rs| {
                     let per: Vec<Vec<String>> = rs.iter().map(values).collect();
                     let mut all: Vec<String> = Vec::new();
+                    let mut seen = std::collections::HashSet::new();
                     for v in per.iter().flatten() {
-                        if !all.iter().any(|a| a.eq_ignore_ascii_case(v)) {
+                        if seen.insert(key(v)) {
                             all.push(v.clone());
                         }
                     }
