@@ -27,7 +27,12 @@ enum Tab {
 #[component]
 pub fn MyTasks() -> impl IntoView {
     let ws = expect_context::<Workspace>();
-    let tab = RwSignal::new(Tab::Agenda);
+    // A saved view's link (`?saved=<id>`) is about the list: open that tab.
+    let saved = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get("saved")
+        .is_some();
+    let tab = RwSignal::new(if saved { Tab::All } else { Tab::Agenda });
     let tab_button = move |which: Tab, label: &'static str, testid: &'static str| {
         view! {
             <button
