@@ -92,3 +92,22 @@ self.addEventListener('fetch', (event) => {
     return (await cache.match(req)) || fetch(req);
   })());
 });
+
+// A reminder shown through this worker (phones allow no other way): tapping it brings the
+// app forward on the task, opening a window if none is open.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const path = (event.notification.data && event.notification.data.url) || '/tasks';
+  event.waitUntil((async () => {
+    const url = new URL(path, self.location.origin).href;
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    for (const client of windows) {
+      if (new URL(client.url).origin === self.location.origin && 'focus' in client) {
+        await client.focus();
+        if ('navigate' in client) await client.navigate(url);
+        return;
+      }
+    }
+    await self.clients.openWindow(url);
+  })());
+});

@@ -135,7 +135,9 @@ fn notify(title: &str, body: &str, id: &str, open: impl Fn(&str) + 'static) -> b
     // One notification per task: a newer one replaces it.
     options.set_tag(&format!("kith-task-{id}"));
     let Ok(notification) = web_sys::Notification::new_with_options(title, &options) else {
-        return false;
+        // Chrome on Android allows notifications only through the service worker, which
+        // opens the task when the notification is tapped (public/sw.js).
+        return notify_through_worker(title, body, id);
     };
     let id = id.to_owned();
     let shown = notification.clone();
@@ -145,6 +147,43 @@ fn notify(title: &str, body: &str, id: &str, open: impl Fn(&str) + 'static) -> b
         shown.close();
     });
     notification.set_onclick(Some(on_click.into_js_value().unchecked_ref()));
+    true
+}
+
+/// `registration.showNotification(…)` once the service worker is ready; false when the page
+/// has no service worker.
+fn notify_through_worker(title: &str, body: &str, id: &str) -> bool {
+    use js_sys::{Function, Object, Promise, Reflect};
+    let Ok(container) = Reflect::get(&window().navigator(), &"serviceWorker".into()) else {
+        return false;
+    };
+    if container.is_undefined() {
+        return false;
+    }
+    let Ok(ready) = Reflect::get(&container, &"ready".into()) else {
+        return false;
+    };
+    let options = Object::new();
+    let data = Object::new();
+    let set = |on: &Object, key: &str, value: &str| {
+        let _ = Reflect::set(on, &key.into(), &value.into());
+    };
+    set(&options, "body", body);
+    set(&options, "tag", &format!("kith-task-{id}"));
+    set(&data, "url", &format!("/tasks/{id}"));
+    let _ = Reflect::set(&options, &"data".into(), &data);
+    let title = title.to_owned();
+    leptos::task::spawn_local(async move {
+        let Ok(registration) = wasm_bindgen_futures::JsFuture::from(Promise::from(ready)).await
+        else {
+            return;
+        };
+        if let Ok(show) = Reflect::get(&registration, &"showNotification".into())
+            .and_then(|f| f.dyn_into::<Function>())
+        {
+            let _ = show.call2(&registration, &title.into(), &options);
+        }
+    });
     true
 }
 
