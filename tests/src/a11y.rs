@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::{Browser, workspace_root};
+use crate::{Browser, DEFAULT_TIMEOUT, workspace_root};
 
 /// Impacts that fail a check; "minor" and "moderate" ones are listed but do not fail.
 const FAILING: [&str; 2] = ["serious", "critical"];
@@ -130,6 +130,25 @@ impl Browser {
             None => Ok(()),
             Some(culprits) => bail!("{screen} scrolls sideways: wider than the screen: {culprits}"),
         }
+    }
+}
+
+/// The sizes every screen is checked at: desktop, then phone.
+pub const SCREEN_SIZES: [(u32, u32, &str); 2] = [(1440, 900, "desktop"), (390, 844, "phone")];
+
+impl Browser {
+    /// The screen now shown, at each of [`SCREEN_SIZES`] once `ready` is on screen: axe-core,
+    /// no sideways scroll, and a screenshot `<shot>-<size>.png`; back at desktop size after.
+    pub async fn check_screen(&self, shot: &str, ready: &str) -> Result<()> {
+        for (width, height, size) in SCREEN_SIZES {
+            self.set_viewport(width, height).await?;
+            self.wait_for(ready, DEFAULT_TIMEOUT).await?;
+            let screen = format!("{shot} at {width}×{height}");
+            self.check_accessibility(&screen).await?;
+            self.check_no_sideways_scroll(&screen).await?;
+            self.screenshot(&format!("{shot}-{size}")).await?;
+        }
+        self.set_viewport(1440, 900).await
     }
 }
 

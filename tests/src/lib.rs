@@ -654,6 +654,29 @@ impl Browser {
         Ok(())
     }
 
+    /// Sets a `<select>` (or input) the way a person's choice does: value, then input and
+    /// change events; fails if the control did not take the value.
+    pub async fn choose(&self, css: &str, value: &str) -> Result<()> {
+        self.wait_for(css, DEFAULT_TIMEOUT).await?;
+        let done = self
+            .client
+            .execute(
+                "const el = document.querySelector(arguments[0]);
+                 el.value = arguments[1];
+                 el.dispatchEvent(new Event('input', { bubbles: true }));
+                 el.dispatchEvent(new Event('change', { bubbles: true }));
+                 return el.value;",
+                vec![serde_json::json!(css), serde_json::json!(value)],
+            )
+            .await
+            .with_context(|| format!("choosing {value} in {css}"))?;
+        anyhow::ensure!(
+            done == serde_json::json!(value),
+            "{css} did not take {value}: {done}"
+        );
+        Ok(())
+    }
+
     /// The value of the input at `css`.
     pub async fn value_of(&self, css: &str) -> Result<String> {
         let element = self.find(css).await?;

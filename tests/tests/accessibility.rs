@@ -6,9 +6,6 @@
 use anyhow::{Context, Result};
 use kith_e2e::{Browser, DEFAULT_TIMEOUT, TestRelay, tid};
 
-/// Desktop and phone viewports, with the suffix of their screenshots.
-const SIZES: [(u32, u32, &str); 2] = [(1440, 900, "desktop"), (390, 844, "phone")];
-
 #[tokio::test(flavor = "multi_thread")]
 async fn main_screens_have_no_serious_accessibility_violations() -> Result<()> {
     let relay = TestRelay::start().await?;
@@ -26,18 +23,7 @@ async fn main_screens_have_no_serious_accessibility_violations() -> Result<()> {
 
 /// Checks the page now shown (`ready` is on screen) at every size.
 async fn check(browser: &Browser, name: &str, ready: &str) -> Result<()> {
-    for (width, height, size) in SIZES {
-        browser.set_viewport(width, height).await?;
-        browser.wait_for(ready, DEFAULT_TIMEOUT).await?;
-        browser
-            .check_accessibility(&format!("{name} at {width}×{height}"))
-            .await?;
-        browser
-            .check_no_sideways_scroll(&format!("{name} at {width}×{height}"))
-            .await?;
-        browser.screenshot(&format!("a11y-{name}-{size}")).await?;
-    }
-    browser.set_viewport(1440, 900).await
+    browser.check_screen(&format!("a11y-{name}"), ready).await
 }
 
 async fn walk(browser: &Browser, relay: &TestRelay) -> Result<()> {

@@ -114,35 +114,9 @@ async fn a_salesforce_report_imports_flags_duplicates_merges_exports_and_undoes(
 }
 
 async fn check(browser: &Browser, name: &str) -> Result<()> {
-    for (width, height, size) in [(1440, 900, "desktop"), (390, 844, "phone")] {
-        browser.set_viewport(width, height).await?;
-        browser
-            .check_accessibility(&format!("{name} at {width}×{height}"))
-            .await?;
-        browser
-            .check_no_sideways_scroll(&format!("{name} at {width}×{height}"))
-            .await?;
-        browser
-            .screenshot(&format!("data_day-{name}-{size}"))
-            .await?;
-    }
-    browser.set_viewport(1440, 900).await
-}
-
-/// Sets a `<select>` as a person's choice does.
-async fn choose(browser: &Browser, css: &str, value: &str) -> Result<()> {
-    browser.wait_for(css, DEFAULT_TIMEOUT).await?;
     browser
-        .client()
-        .execute(
-            "const el = document.querySelector(arguments[0]);
-             el.value = arguments[1];
-             el.dispatchEvent(new Event('change', { bubbles: true }));",
-            vec![json!(css), json!(value)],
-        )
+        .check_screen(&format!("data_day-{name}"), "main")
         .await
-        .with_context(|| format!("choosing {value} in {css}"))?;
-    Ok(())
 }
 
 /// The number at the start of the list's count ("2,000 of 10,001 people" → 2000).
@@ -250,7 +224,9 @@ async fn data_day(browser: &Browser, base: &str) -> Result<()> {
         summary == "10,000 to create · 0 to update · 0 skipped · 0 errors · 2 possible duplicates",
         "dry run: {summary}"
     );
-    choose(browser, &tid("import-issue-filter"), "duplicate").await?;
+    browser
+        .choose(&tid("import-issue-filter"), "duplicate")
+        .await?;
     let flagged = browser
         .eval(
             "return [...document.querySelectorAll('[data-testid=import-issue]')]
@@ -367,8 +343,8 @@ async fn data_day(browser: &Browser, base: &str) -> Result<()> {
     browser.click(&tid("column-toggle-updated")).await?;
     browser.click(&tid("columns-button")).await?;
     browser.click(&tid("filter-add")).await?;
-    choose(browser, &tid("filter-field"), "city").await?;
-    choose(browser, &tid("filter-op"), "is").await?;
+    browser.choose(&tid("filter-field"), "city").await?;
+    browser.choose(&tid("filter-op"), "is").await?;
     browser.type_text(&tid("filter-value"), "Lisbon").await?;
     browser
         .wait_for_text_where(&tid("list-count"), "a filtered count", BIG, |t| {

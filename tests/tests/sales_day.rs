@@ -8,8 +8,6 @@ use kith_e2e::pointer::Pointer;
 use kith_e2e::{Browser, DEFAULT_TIMEOUT, Seen, TestRelay, poll, tid};
 use serde_json::json;
 
-const SIZES: [(u32, u32, &str); 2] = [(1440, 900, "desktop"), (390, 844, "phone")];
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sales_day_from_lead_to_task_works_and_survives_going_offline() -> Result<()> {
     let mut relay = TestRelay::start().await?;
@@ -25,41 +23,11 @@ async fn a_sales_day_from_lead_to_task_works_and_survives_going_offline() -> Res
     result.and(stopped)
 }
 
-/// axe-core and a screenshot at each size; back to desktop size afterwards.
+/// The screen checked at each size (see `Browser::check_screen`).
 async fn check(browser: &Browser, name: &str, ready: &str) -> Result<()> {
-    for (width, height, size) in SIZES {
-        browser.set_viewport(width, height).await?;
-        browser.wait_for(ready, DEFAULT_TIMEOUT).await?;
-        browser
-            .check_accessibility(&format!("{name} at {width}×{height}"))
-            .await?;
-        browser
-            .check_no_sideways_scroll(&format!("{name} at {width}×{height}"))
-            .await?;
-        browser
-            .screenshot(&format!("sales_day-{name}-{size}"))
-            .await?;
-    }
-    browser.set_viewport(1440, 900).await
-}
-
-/// Sets a `<select>` (or input) the way a person's choice does: value, then input + change.
-async fn choose(browser: &Browser, css: &str, value: &str) -> Result<()> {
-    browser.wait_for(css, DEFAULT_TIMEOUT).await?;
-    let done = browser
-        .client()
-        .execute(
-            "const el = document.querySelector(arguments[0]);
-             el.value = arguments[1];
-             el.dispatchEvent(new Event('input', { bubbles: true }));
-             el.dispatchEvent(new Event('change', { bubbles: true }));
-             return el.value;",
-            vec![json!(css), json!(value)],
-        )
+    browser
+        .check_screen(&format!("sales_day-{name}"), ready)
         .await
-        .with_context(|| format!("choosing {value} in {css}"))?;
-    ensure!(done == json!(value), "{css} did not take {value}: {done}");
-    Ok(())
 }
 
 /// The stage column the deal's card is in.
@@ -142,7 +110,7 @@ async fn sales_day(browser: &Browser, relay: &mut TestRelay) -> Result<()> {
         ("qual-need", "yes"),
         ("qual-timeline", "partly"),
     ] {
-        choose(browser, &tid(question), answer).await?;
+        browser.choose(&tid(question), answer).await?;
     }
     wait_for_contains(browser, &tid("qual-score"), "87").await?;
     wait_for_contains(browser, &tid("qual-score"), "Qualified").await?;
@@ -291,9 +259,9 @@ async fn sales_day(browser: &Browser, relay: &mut TestRelay) -> Result<()> {
     browser.click(&tid("nav-people")).await?;
     browser.wait_for(&tid("list-row"), DEFAULT_TIMEOUT).await?;
     browser.click(&tid("filter-add")).await?;
-    choose(browser, &tid("filter-field"), "stage").await?;
-    choose(browser, &tid("filter-op"), "is").await?;
-    choose(browser, &tid("filter-value"), "customer").await?;
+    browser.choose(&tid("filter-field"), "stage").await?;
+    browser.choose(&tid("filter-op"), "is").await?;
+    browser.choose(&tid("filter-value"), "customer").await?;
     wait_for_contains(browser, &tid("list-count"), "1").await?;
     browser.click(&tid("views-menu")).await?;
     browser.click(&tid("view-save")).await?;
