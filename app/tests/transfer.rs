@@ -589,6 +589,31 @@ async fn cancel_stops_after_a_chunk_and_what_was_written_undoes() {
 }
 
 #[wasm_bindgen_test]
+async fn a_dry_run_can_be_stopped_and_offers_nothing_to_import() {
+    let token = format!("dx{}", unique());
+    let csv = hubspot_csv(&token, 30_000);
+    go("/import");
+    let _app = mount();
+    until("the import page", || find(&tid("page-import"))).await;
+    pick("import-file", "long.csv", &csv.as_str().into());
+    until_for(60.0, "the preview", || find(&tid("import-map-3"))).await;
+    click("import-dry-run");
+    until("the dry run's Cancel", || find(&tid("import-cancel"))).await;
+    click("import-cancel");
+    let message = until_for(60.0, "the stop", || {
+        text("import-message").filter(|m| m.contains("Dry run stopped"))
+    })
+    .await;
+    assert!(message.contains("Nothing was imported"), "{message}");
+    assert!(
+        text("import-summary").is_none(),
+        "no counts of a partial run"
+    );
+    assert!(find(&tid("import-confirm")).is_none());
+    assert!(stored_people(&token).await.is_empty());
+}
+
+#[wasm_bindgen_test]
 async fn the_backup_button_saves_a_backup_that_restores_here_without_duplicates() {
     let owner = Owner::new();
     let ws = open(&owner, LOCAL_DATABASE).await;

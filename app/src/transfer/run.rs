@@ -49,6 +49,8 @@ pub struct DryRun {
     pub possible_duplicates: usize,
     /// The file has more than [`MAX_IMPORT_ROWS`] rows: planning stopped.
     pub too_many: bool,
+    /// Stopped by the user before every row was planned.
+    pub cancelled: bool,
 }
 
 /// Most rows one import takes: a workspace is kept whole on every device, and the memory
@@ -58,10 +60,13 @@ pub const MAX_IMPORT_ROWS: usize = 200_000;
 /// Rows parsed and planned per step before checking the clock.
 const PLAN_SLICE: usize = 250;
 
+/// Parses and plans every row; `stop` is checked between slices (a stopped run says so in
+/// `cancelled` and must not be imported).
 pub async fn dry_run(
     ws: Workspace,
     source: &Source,
     mut config: PlanConfig,
+    stop: Rc<Cell<bool>>,
     progress: impl Fn(usize, usize),
 ) -> DryRun {
     // The existing records' index, built in slices like everything else here.
@@ -103,6 +108,10 @@ pub async fn dry_run(
             let mut planner = Planner::new(config);
             let mut reader = CsvReader::new(text.clone(), options);
             while !reader.is_done() {
+                if stop.get() {
+                    run.cancelled = true;
+                    break;
+                }
                 if run.planned.len() > MAX_IMPORT_ROWS {
                     run.too_many = true;
                     break;
@@ -121,6 +130,10 @@ pub async fn dry_run(
             let mut planner = Planner::new(config);
             let mut reader = VcardReader::new(text.clone());
             loop {
+                if stop.get() {
+                    run.cancelled = true;
+                    break;
+                }
                 if run.planned.len() > MAX_IMPORT_ROWS {
                     run.too_many = true;
                     break;

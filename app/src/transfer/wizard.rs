@@ -18,6 +18,8 @@ use crate::workspace::Workspace;
 
 /// Rows the preview shows.
 pub const PREVIEW_ROWS: usize = 20;
+/// What the progress box says during a dry run (it offers Cancel then too).
+pub const CHECKING: &str = "Checking every row…";
 /// Bytes decoded per slice before checking the clock.
 const DECODE_SLICE: usize = 256 * 1024;
 /// Issue rows listed at most (the counts cover all).
@@ -321,7 +323,10 @@ impl Wizard {
             stages: Vec::new(),
             default_currency: None,
         };
-        self.busy.set(Some("Checking every row…"));
+        // Before Cancel shows: a click on it must reach this run.
+        let stop = Rc::new(Cell::new(false));
+        self.stop.set_value(stop.clone());
+        self.busy.set(Some(CHECKING));
         self.result.set(None);
         leptos::task::spawn_local(async move {
             // Matching needs every existing record: wait for the workspace to finish opening.
@@ -332,7 +337,18 @@ impl Wizard {
                 return;
             }
             config.stages = ws.with_directory(default_stages);
-            let run = run::dry_run(ws, &source, config, move |a, b| me.progress.set((a, b))).await;
+            let run = run::dry_run(ws, &source, config, stop, move |a, b| {
+                me.progress.set((a, b))
+            })
+            .await;
+            if run.cancelled {
+                me.message.set(Some(
+                    "Dry run stopped. Nothing was imported; run it again when you are ready."
+                        .into(),
+                ));
+                me.busy.set(None);
+                return;
+            }
             if run.too_many {
                 me.error.set(Some(format!(
                     "This file has more than {} rows; Kith imports up to {} at a time. Split it into smaller files and import each. Nothing was imported.",

@@ -452,7 +452,7 @@ tid('import-run').click();
 await until('the confirmation', () => tid('import-confirm'), 60000);
 tid('import-confirm').click();
 const t3 = performance.now();
-window.__import.result = await until('the import', () => text('import-result'), 550000);
+window.__import.result = await until('the import', () => tid('import-result') && tid('import-result').querySelector('p').textContent, 550000);
 const t4 = await afterNextPaint();
 window.__import.t.push(t3, t4);
 return true;
