@@ -1132,51 +1132,65 @@ impl Workspace {
         for (n, chunk) in ids.chunks(BULK_CHUNK).enumerate() {
             let keys: Vec<&str> = chunk.iter().map(RecordId::as_str).collect();
             let stored = store.records(&keys).await?;
-            let now = now_ms();
-            let mut writes = Vec::with_capacity(chunk.len());
-            {
-                let inner = self.inner();
-                let mut open = inner.open.borrow_mut();
-                for (id, stored) in chunk.iter().zip(stored) {
-                    let bytes = match stored {
-                        Ok(Some(bytes)) => bytes,
-                        Ok(None) => {
-                            outcome.skipped.push(format!("{id}: not on this device"));
-                            continue;
+            let mut items = chunk.iter().zip(stored).peekable();
+            // A chunk is read at once but changed in steps: when a step has used its time,
+            // what it changed is written and the browser gets the thread before the rest.
+            while items.peek().is_some() {
+                let clock = StepClock::start();
+                let now = now_ms();
+                let mut writes = Vec::with_capacity(chunk.len());
+                {
+                    let inner = self.inner();
+                    let mut open = inner.open.borrow_mut();
+                    for (id, stored) in items.by_ref() {
+                        let bytes = match stored {
+                            Ok(Some(bytes)) => bytes,
+                            Ok(None) => {
+                                outcome.skipped.push(format!("{id}: not on this device"));
+                                continue;
+                            }
+                            Err(reason) => {
+                                outcome.skipped.push(format!("{id}: {reason}"));
+                                continue;
+                            }
+                        };
+                        let write = match open.get_mut(id) {
+                            // An open copy holds edits the stored bytes may not: change it.
+                            Some(entry) => {
+                                std::iter::once(&bytes.snapshot)
+                                    .chain(&bytes.changes)
+                                    .for_each(|b| drop(entry.record.apply(b)));
+                                bulk_write(&mut entry.record, now, &change, None)
+                                    .inspect(|_| entry.chunks += 1)
+                            }
+                            None => {
+                                let chunks: Vec<&[u8]> =
+                                    bytes.changes.iter().map(Vec::as_slice).collect();
+                                let due = Store::needs_compaction(&bytes).then(|| bytes.shape());
+                                Record::load(id.clone(), &bytes.snapshot, &chunks, &author)
+                                    .map_err(|e| e.to_string())
+                                    .and_then(|mut record| {
+                                        bulk_write(&mut record, now, &change, due)
+                                    })
+                            }
+                        };
+                        match write {
+                            Ok(Some(write)) => writes.push(write),
+                            Ok(None) => {}
+                            Err(reason) => outcome.skipped.push(format!("{id}: {reason}")),
                         }
-                        Err(reason) => {
-                            outcome.skipped.push(format!("{id}: {reason}"));
-                            continue;
+                        if clock.due() {
+                            break;
                         }
-                    };
-                    let write = match open.get_mut(id) {
-                        // An open copy holds edits the stored bytes may not: change it.
-                        Some(entry) => {
-                            std::iter::once(&bytes.snapshot)
-                                .chain(&bytes.changes)
-                                .for_each(|b| drop(entry.record.apply(b)));
-                            bulk_write(&mut entry.record, now, &change, None)
-                                .inspect(|_| entry.chunks += 1)
-                        }
-                        None => {
-                            let chunks: Vec<&[u8]> =
-                                bytes.changes.iter().map(Vec::as_slice).collect();
-                            let due = Store::needs_compaction(&bytes).then(|| bytes.shape());
-                            Record::load(id.clone(), &bytes.snapshot, &chunks, &author)
-                                .map_err(|e| e.to_string())
-                                .and_then(|mut record| bulk_write(&mut record, now, &change, due))
-                        }
-                    };
-                    match write {
-                        Ok(Some(write)) => writes.push(write),
-                        Ok(None) => {}
-                        Err(reason) => outcome.skipped.push(format!("{id}: {reason}")),
                     }
                 }
-            }
-            outcome.changed += writes.len();
-            if !writes.is_empty() {
-                self.persist_chunk(&store, writes, total).await?;
+                outcome.changed += writes.len();
+                if !writes.is_empty() {
+                    self.persist_chunk(&store, writes, total).await?;
+                }
+                if items.peek().is_some() {
+                    next_tick().await;
+                }
             }
             progress(((n + 1) * BULK_CHUNK).min(total), total);
             next_tick().await;
