@@ -359,11 +359,11 @@ fn StageRow(
                 on:click=move |_| { on_move.run((index, -1)); refocus("stage-up", &up_id); }>
                 <span aria-hidden="true">"↑"</span><span class="visually-hidden">{format!("Move {name} up")}</span>
             </button>
-            <button type="button" class="button button--small" data-testid="stage-down" title=format!("Move {name} down") disabled=move || index + 1 >= count.get()
+            <button type="button" class="button button--small" data-testid="stage-down" title=format!("Move {name} down") disabled=move || { index + 1 >= count.get() }
                 on:click=move |_| { on_move.run((index, 1)); refocus("stage-down", &down_id); }>
                 <span aria-hidden="true">"↓"</span><span class="visually-hidden">{format!("Move {name} down")}</span>
             </button>
-            <button type="button" class="button button--small button--quiet" data-testid="stage-delete" aria-label=format!("Remove {name}") disabled=move || count.get() <= 1
+            <button type="button" class="button button--small button--quiet" data-testid="stage-delete" aria-label=format!("Remove {name}") disabled=move || { count.get() <= 1 }
                 on:click=move |_| on_delete.run(delete_id.clone())>"Remove"</button>
         </li>
     }
