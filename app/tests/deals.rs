@@ -64,13 +64,18 @@ fn go(path: &str) {
     );
 }
 
-/// Navigates inside the mounted app, as a click on a link would.
+/// Navigates inside the mounted app, as the router does for a link: a new history entry,
+/// then `popstate`. (A synthetic click on a link would reach the click handler of an app
+/// mounted by an earlier test in this page, which swallows it.)
 fn follow(path: &str) {
-    let a: HtmlElement = document().create_element("a").unwrap().unchecked_into();
-    a.set_attribute("href", path).unwrap();
-    document().body().unwrap().append_child(&a).unwrap();
-    a.click();
-    a.remove();
+    window()
+        .history()
+        .unwrap()
+        .push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
+        .unwrap();
+    window()
+        .dispatch_event(&web_sys::Event::new("popstate").unwrap())
+        .unwrap();
 }
 
 fn mount() -> impl Drop {

@@ -19,7 +19,7 @@ use web_sys::HtmlElement;
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{pause, until};
+use support::{pause, until, until_for};
 
 fn find(css: &str) -> Option<HtmlElement> {
     document()
@@ -85,21 +85,6 @@ fn drop_file(id: &str, name: &str, data: &JsValue) {
     );
     f.call3(&JsValue::NULL, &target, &name.into(), data)
         .unwrap();
-}
-
-/// Like `support::until`, with a longer deadline for big imports in a debug build.
-async fn until_for<T>(secs: f64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = js_sys::Date::now() + secs * 1000.0;
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(
-            js_sys::Date::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        pause(20).await;
-    }
 }
 
 async fn open(owner: &Owner, name: &str) -> Workspace {

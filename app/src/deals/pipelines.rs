@@ -133,11 +133,7 @@ fn PipelineEditor(id: RecordId, all: Memo<Vec<Pipeline>>) -> impl IntoView {
             return;
         };
         change(&mut p);
-        // The first save creates the default pipeline's record: later ones edit it.
-        latest.set_value(Some(Pipeline {
-            stored: true,
-            ..p.clone()
-        }));
+        latest.set_value(Some(p.clone()));
         // One save at a time, in order; edits made meanwhile are saved together next.
         if saving.get_value() {
             return dirty.set_value(true);
@@ -150,7 +146,16 @@ fn PipelineEditor(id: RecordId, all: Memo<Vec<Pipeline>>) -> impl IntoView {
             loop {
                 dirty.set_value(false);
                 let Some(p) = latest.get_value() else { break };
-                error.set(save(ws, p).await.err());
+                let failed = save(ws, p).await.err();
+                if failed.is_none() {
+                    // The first save created the default pipeline's record: later ones edit it.
+                    latest.update_value(|l| {
+                        if let Some(l) = l {
+                            l.stored = true;
+                        }
+                    });
+                }
+                error.set(failed);
                 if !dirty.get_value() {
                     break;
                 }

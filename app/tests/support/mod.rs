@@ -17,8 +17,13 @@ pub async fn pause(ms: i32) {
 }
 
 /// Polls `check` until it returns `Some`, failing with `what` after a deadline.
-pub async fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = js_sys::Date::now() + Duration::from_secs(10).as_millis() as f64;
+pub async fn until<T>(what: &str, check: impl FnMut() -> Option<T>) -> T {
+    until_for(Duration::from_secs(10).as_secs_f64(), what, check).await
+}
+
+/// [`until`] with a deadline of `secs` seconds.
+pub async fn until_for<T>(secs: f64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = js_sys::Date::now() + secs * 1000.0;
     loop {
         if let Some(value) = check() {
             return value;
