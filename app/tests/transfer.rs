@@ -19,7 +19,7 @@ use web_sys::HtmlElement;
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{pause, until, until_for};
+use support::{until, until_for};
 
 fn find(css: &str) -> Option<HtmlElement> {
     document()
