@@ -361,7 +361,8 @@ async fn data_day(browser: &Browser, base: &str) -> Result<()> {
         .wait_for_js(
             "the export's toast",
             &format!(
-                "return [...document.querySelectorAll('[data-testid=toast]')].some((t) => t.textContent.includes('Exported {shown} rows'));"
+                "return [...document.querySelectorAll('[data-testid=toast]')].some((t) => t.textContent.includes('Exported {} rows'));",
+                kith_core::io::plan::grouped(shown)
             ),
             DEFAULT_TIMEOUT,
         )

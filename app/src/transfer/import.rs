@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::files::{dropped_file, picked_file, read_file};
-use super::wizard::{CHECKING, ISSUES_SHOWN, Wizard};
+use super::wizard::{CHECKING, IMPORTING, ISSUES_SHOWN, Wizard};
 use crate::pages::PageHeader;
 use crate::workspace::Workspace;
 
@@ -337,7 +337,7 @@ fn Progress(w: Wizard) -> impl IntoView {
                         aria-valuemin="0" aria-valuemax="100" aria-valuenow=pct.to_string()>
                         <div class="transfer__progress-bar" style=format!("width: {pct}%")></div>
                     </div>
-                    {(what == "Importing…" || what == CHECKING).then(|| view! {
+                    {(what == IMPORTING || what == CHECKING).then(|| view! {
                         <button class="button" data-testid="import-cancel" on:click=move |_| w.cancel()>"Cancel"</button>
                     })}
                 </div>

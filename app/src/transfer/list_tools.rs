@@ -10,7 +10,7 @@ use super::export::view_csv;
 use super::files::{download, iso_day};
 use crate::records::kind_plural;
 use crate::toasts::Toasts;
-use crate::views::ListState;
+use crate::views::{ListState, thousands};
 use crate::workspace::{Phase, Workspace, now_ms};
 
 /// "Export CSV": downloads the list as shown, for a spreadsheet (UTF-8 with a byte-order
@@ -34,7 +34,8 @@ pub fn ExportView(state: ListState) -> impl IntoView {
             let n = rows.len();
             match download(&file, text.as_bytes(), "text/csv;charset=utf-8") {
                 Ok(()) => toasts.show(format!(
-                    "Exported {n} {} to {file}",
+                    "Exported {} {} to {file}",
+                    thousands(n),
                     if n == 1 { "row" } else { "rows" }
                 )),
                 Err(e) => toasts.show(format!("The export failed: {e}")),

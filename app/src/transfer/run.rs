@@ -53,6 +53,16 @@ pub struct DryRun {
     pub cancelled: bool,
 }
 
+impl DryRun {
+    /// Whether planning ends here: the user stopped it, or the file has too many rows (each
+    /// noted in the run).
+    fn must_stop(&mut self, stop: &Cell<bool>) -> bool {
+        self.cancelled |= stop.get();
+        self.too_many |= self.planned.len() > MAX_IMPORT_ROWS;
+        self.cancelled || self.too_many
+    }
+}
+
 /// Most rows one import takes: a workspace is kept whole on every device, and the memory
 /// budget is set for 100k records.
 pub const MAX_IMPORT_ROWS: usize = 200_000;
@@ -108,12 +118,7 @@ pub async fn dry_run(
             let mut planner = Planner::new(config);
             let mut reader = CsvReader::new(text.clone(), options);
             while !reader.is_done() {
-                if stop.get() {
-                    run.cancelled = true;
-                    break;
-                }
-                if run.planned.len() > MAX_IMPORT_ROWS {
-                    run.too_many = true;
+                if run.must_stop(&stop) {
                     break;
                 }
                 let clock = StepClock::start();
@@ -130,12 +135,7 @@ pub async fn dry_run(
             let mut planner = Planner::new(config);
             let mut reader = VcardReader::new(text.clone());
             loop {
-                if stop.get() {
-                    run.cancelled = true;
-                    break;
-                }
-                if run.planned.len() > MAX_IMPORT_ROWS {
-                    run.too_many = true;
+                if run.must_stop(&stop) {
                     break;
                 }
                 let clock = StepClock::start();

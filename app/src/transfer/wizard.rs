@@ -18,8 +18,9 @@ use crate::workspace::Workspace;
 
 /// Rows the preview shows.
 pub const PREVIEW_ROWS: usize = 20;
-/// What the progress box says during a dry run (it offers Cancel then too).
+/// What the progress box says during a dry run and an import: both offer Cancel.
 pub const CHECKING: &str = "Checking every row…";
+pub const IMPORTING: &str = "Importing…";
 /// Bytes decoded per slice before checking the clock.
 const DECODE_SLICE: usize = 256 * 1024;
 /// Issue rows listed at most (the counts cover all).
@@ -140,7 +141,7 @@ impl Wizard {
     }
 
     /// Decodes the bytes with the chosen encoding (`detect`: the one the file looks like), in
-    /// slices with a yield between them (a 50 MB file is many 50 ms tasks, not one).
+    /// slices with a yield between them (a 50 MB file is many short tasks, not one long one).
     pub async fn decode(&self, detect: bool) {
         let Some(bytes) = self.bytes.get_value() else {
             return;
@@ -398,7 +399,7 @@ impl Wizard {
         let stop = Rc::new(Cell::new(false));
         self.stop.set_value(stop.clone());
         self.confirming.set(false);
-        self.busy.set(Some("Importing…"));
+        self.busy.set(Some(IMPORTING));
         let file = self.file_name.get_untracked();
         let target = self.target.get_untracked();
         leptos::task::spawn_local(async move {
