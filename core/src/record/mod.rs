@@ -818,6 +818,47 @@ fn validate_channel(channel: Channel, value: &str) -> Result<String, RecordError
     }
 }
 
+/// Why `change` would leave its record unreadable or uneditable by this schema, if it would:
+/// the record's type set to something unknown or removed, or one of the objects every record
+/// is created with (tags, emails, phones, notes) replaced or removed. The relay refuses such a
+/// change, so one member cannot make a record unreadable on every device.
+pub fn schema_violation(change: &automerge::Change) -> Option<String> {
+    use automerge::legacy::{Key, ObjectId, OpType};
+    let expanded = change.decode();
+    for op in &expanded.operations {
+        let (ObjectId::Root, Key::Map(key)) = (&op.obj, &op.key) else {
+            continue;
+        };
+        let key = key.as_str();
+        if key == TYPE {
+            let known = match &op.action {
+                OpType::Put(ScalarValue::Str(kind)) => RecordKind::parse(kind).is_some(),
+                _ => false,
+            };
+            if !known {
+                return Some(match &op.action {
+                    OpType::Put(ScalarValue::Str(kind)) => {
+                        format!("it sets the record's type to “{kind}”, which Kith does not know")
+                    }
+                    OpType::Delete => "it removes the record's type".into(),
+                    _ => "it sets the record's type to something other than a known type".into(),
+                });
+            }
+            continue;
+        }
+        let object = match key {
+            TAGS => ObjType::Map,
+            NOTES => ObjType::Text,
+            k if k == Channel::Email.key() || k == Channel::Phone.key() => ObjType::Map,
+            _ => continue,
+        };
+        if !matches!(op.action, OpType::Make(made) if made == object) {
+            return Some(format!("it replaces or removes the record's {key}"));
+        }
+    }
+    None
+}
+
 fn author_of(user: &UserId) -> Author<'static> {
     Author::from(user.as_str().as_bytes().to_vec())
 }

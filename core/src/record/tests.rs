@@ -467,3 +467,46 @@ proptest! {
         }
     }
 }
+
+/// A raw change made on `record` outside [`Record`], as a hostile or buggy client could.
+fn raw_change(record: &mut Record, edit: impl FnOnce(&mut AutoCommit)) -> automerge::Change {
+    let mut doc = AutoCommit::load(&record.save()).unwrap();
+    edit(&mut doc);
+    doc.get_last_local_change().unwrap().clone()
+}
+
+#[test]
+fn changes_that_would_make_a_record_unreadable_are_named() {
+    let mut r = new_person();
+    let edit = r
+        .edit(2_000, |e| e.set(Field::Name, "Ada"))
+        .unwrap()
+        .unwrap();
+    let edit = automerge::Change::try_from(edit.as_slice()).unwrap();
+    assert_eq!(schema_violation(&edit), None);
+    let creation = automerge::Change::try_from(r.changes()[0].as_slice()).unwrap();
+    assert_eq!(
+        schema_violation(&creation),
+        None,
+        "creating a record is fine"
+    );
+
+    let unknown = raw_change(&mut r, |d| d.put(ROOT, TYPE, "spaceship").unwrap());
+    assert!(schema_violation(&unknown).unwrap().contains("spaceship"));
+    let number = raw_change(&mut r, |d| d.put(ROOT, TYPE, 7).unwrap());
+    assert!(schema_violation(&number).is_some());
+    let removed = raw_change(&mut r, |d| d.delete(ROOT, TYPE).unwrap());
+    assert!(schema_violation(&removed).unwrap().contains("removes"));
+    let tags = raw_change(&mut r, |d| d.put(ROOT, TAGS, "none").unwrap());
+    assert!(schema_violation(&tags).unwrap().contains("tags"));
+    let notes = raw_change(&mut r, |d| {
+        d.put_object(ROOT, NOTES, ObjType::Map).unwrap();
+    });
+    assert!(schema_violation(&notes).unwrap().contains("notes"));
+    let other_kind = raw_change(&mut r, |d| d.put(ROOT, TYPE, "company").unwrap());
+    assert_eq!(
+        schema_violation(&other_kind),
+        None,
+        "a known type stays readable"
+    );
+}
