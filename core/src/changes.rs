@@ -47,10 +47,19 @@ pub fn read_change(bytes: &[u8]) -> Result<ValidChange, NotChanges> {
 
 /// What the relay accepts in a push: exactly one change whose *stored* (inflated) size is at
 /// most `max_bytes`, whose checksum matches its contents, and that keeps its record readable
-/// by this schema ([`crate::record::schema_violation`]). A compressed change is inflated at
+/// by this schema ([`crate::record::check_schema`]). A compressed change is inflated at
 /// most `max_bytes + 1` bytes before anything else parses it.
 pub fn check_pushed(bytes: &[u8], max_bytes: usize) -> Result<CheckedChange, Unacceptable> {
     let invalid = |why: String| Unacceptable::Invalid(why);
+    let too_large = || {
+        Unacceptable::TooLarge(format!(
+            "it holds more than {max_bytes} bytes once inflated; at most {max_bytes} are accepted"
+        ))
+    };
+    // Inflating never shrinks a change: what is over the limit as sent is over it as stored.
+    if bytes.len() > max_bytes {
+        return Err(too_large());
+    }
     let header = chunk_header(bytes).ok_or_else(|| invalid("not an Automerge change".into()))?;
     let stored = if header.kind == CHUNK_COMPRESSED_CHANGE {
         inflated_len(&bytes[header.data_start..], max_bytes)
@@ -60,9 +69,7 @@ pub fn check_pushed(bytes: &[u8], max_bytes: usize) -> Result<CheckedChange, Una
         bytes.len()
     };
     if stored > max_bytes {
-        return Err(Unacceptable::TooLarge(format!(
-            "it holds more than {max_bytes} bytes once inflated; at most {max_bytes} are accepted"
-        )));
+        return Err(too_large());
     }
     let change =
         Change::try_from(bytes).map_err(|e| invalid(format!("not one Automerge change: {e}")))?;
@@ -71,8 +78,13 @@ pub fn check_pushed(bytes: &[u8], max_bytes: usize) -> Result<CheckedChange, Una
             "its checksum does not match its contents (damaged or altered)".into(),
         ));
     }
-    if let Some(why) = crate::record::schema_violation(&change) {
-        return Err(invalid(why));
+    let sets_type = crate::record::check_schema(&change).map_err(invalid)?;
+    // A change with no dependencies starts a record's history: without a type the record
+    // could never be read. (A later change may arrive before the ones it depends on.)
+    if change.deps().is_empty() && !sets_type {
+        return Err(invalid(
+            "it starts a record without giving it a type".into(),
+        ));
     }
     Ok(CheckedChange {
         actor: change.actor_id().to_hex_string(),

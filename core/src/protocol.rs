@@ -63,8 +63,13 @@ impl CloseCode {
 
 /// Most changes a client may push in one `Push` (the frame limit applies as well).
 pub const MAX_PUSH_CHANGES: usize = 1_000;
-/// Largest single Automerge change the relay accepts, in bytes.
+/// Largest single Automerge change the relay accepts, in bytes as stored (inflated).
 pub const MAX_CHANGE_BYTES: usize = 256 * 1024;
+/// Most bytes one push may store, all its changes inflated.
+pub const MAX_PUSH_STORED_BYTES: usize = 4 * 1024 * 1024;
+/// Most bytes of changes one record may hold on the relay: a record stays small enough for
+/// every device to load and for its snapshot to travel in one frame.
+pub const MAX_RECORD_BYTES: u64 = 4 * 1024 * 1024;
 
 /// What a client sends to the relay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +149,16 @@ impl Role {
     pub fn can_manage(self) -> bool {
         matches!(self, Self::Owner | Self::Admin)
     }
+
+    /// May erase a record for good, from the relay and every device.
+    pub fn can_erase(self) -> bool {
+        self.can_manage()
+    }
+
+    /// May push changes written by others (restoring or uploading a workspace's history).
+    pub fn can_relay_others(self) -> bool {
+        self.can_manage()
+    }
 }
 
 /// What the relay holds for one record in a `Records` batch: a compacted snapshot (new
@@ -168,10 +183,14 @@ pub struct Viewer {
 pub enum Refusal {
     /// The member's role does not allow writing (viewer).
     ReadOnly,
-    /// A change could not be decoded, or its record id is not a UUID.
+    /// A change could not be decoded, its checksum is wrong, it would leave its record
+    /// unreadable, it is written in someone else's name, or its record id is not a UUID.
     Invalid,
-    /// Too many changes in one batch, or a change over the size limit.
+    /// Too many changes in one batch, a change over the size limit, or a record that would
+    /// outgrow its limit.
     TooLarge,
+    /// The workspace has used all the storage the relay allows it.
+    Full,
 }
 
 /// What the relay sends to a client.

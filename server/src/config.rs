@@ -28,7 +28,14 @@ pub struct Config {
     /// Largest WebSocket frame accepted from a client, in bytes.
     #[arg(long, env = "KITH_MAX_FRAME_BYTES", default_value_t = kith_core::protocol::DEFAULT_MAX_FRAME_BYTES)]
     pub max_frame_bytes: usize,
+
+    /// Most bytes of changes one workspace may store; pushes past it are refused ("full").
+    #[arg(long, env = "KITH_WORKSPACE_QUOTA_BYTES", default_value_t = DEFAULT_WORKSPACE_QUOTA_BYTES)]
+    pub workspace_quota_bytes: u64,
 }
+
+/// 1 GB: about two million typical edits, far more than a small team's CRM holds.
+pub const DEFAULT_WORKSPACE_QUOTA_BYTES: u64 = 1_000_000_000;
 
 impl Config {
     /// Defaults for a relay on a free loopback port keeping its data in `data_dir`.
@@ -39,6 +46,7 @@ impl Config {
             database_url: None,
             dist: PathBuf::from("dist"),
             max_frame_bytes: kith_core::protocol::DEFAULT_MAX_FRAME_BYTES,
+            workspace_quota_bytes: DEFAULT_WORKSPACE_QUOTA_BYTES,
         }
     }
 

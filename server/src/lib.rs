@@ -27,6 +27,7 @@ pub struct AppState {
     pub db: Db,
     pub relay_id: Arc<str>,
     pub max_frame_bytes: usize,
+    pub workspace_quota_bytes: u64,
     pub api: api::ApiState,
     pub hub: sync::Hub,
     /// Cancelled when the relay stops, so open WebSockets close instead of holding shutdown.
@@ -55,6 +56,7 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
         db: db.clone(),
         relay_id,
         max_frame_bytes: config.max_frame_bytes,
+        workspace_quota_bytes: config.workspace_quota_bytes,
         api: api::ApiState::default(),
         hub: hub.clone(),
         shutdown: shutdown.clone(),

@@ -10,11 +10,11 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use kith_core::api::Role;
-use kith_core::changes::{ValidChange, read_change};
+use kith_core::changes::{CheckedChange, Unacceptable, check_pushed};
 use kith_core::ids::RecordId;
 use kith_core::protocol::{
-    self, ClientMessage, CloseCode, MAX_CHANGE_BYTES, MAX_PUSH_CHANGES, PushedChange, Refusal,
-    ServerMessage, Viewer,
+    self, ClientMessage, CloseCode, MAX_CHANGE_BYTES, MAX_PUSH_CHANGES, MAX_PUSH_STORED_BYTES,
+    PushedChange, Refusal, ServerMessage, Viewer,
 };
 use tokio::sync::watch;
 
@@ -349,20 +349,6 @@ async fn push(
             ),
         ));
     }
-    if let Some((i, c)) = changes
-        .iter()
-        .enumerate()
-        .find(|(_, c)| c.bytes.len() > MAX_CHANGE_BYTES)
-    {
-        return Ok(refused(
-            batch,
-            Refusal::TooLarge,
-            format!(
-                "change {i} is {} bytes; at most {MAX_CHANGE_BYTES} are accepted",
-                c.bytes.len()
-            ),
-        ));
-    }
     recheck(state, session).await?;
     if !session.access.role.can_write() {
         return Ok(refused(
@@ -374,7 +360,10 @@ async fn push(
             ),
         ));
     }
-    let mut valid: Vec<(String, ValidChange)> = Vec::with_capacity(changes.len());
+    // Sizes count what would be stored: each change inflated, and the push as a whole.
+    let push_limit = state.max_frame_bytes.max(MAX_PUSH_STORED_BYTES);
+    let mut stored = 0usize;
+    let mut valid: Vec<(String, CheckedChange)> = Vec::with_capacity(changes.len());
     for (i, change) in changes.iter().enumerate() {
         let record = match RecordId::parse(&change.record) {
             Ok(id) => id.to_string(),
@@ -386,27 +375,47 @@ async fn push(
                 ));
             }
         };
-        match read_change(&change.bytes) {
-            Ok(c) => valid.push((record, c)),
-            Err(e) => {
+        let checked = match check_pushed(&change.bytes, MAX_CHANGE_BYTES) {
+            Ok(checked) => checked,
+            Err(Unacceptable::TooLarge(why)) => {
+                return Ok(refused(
+                    batch,
+                    Refusal::TooLarge,
+                    format!("change {i}: {why}"),
+                ));
+            }
+            Err(Unacceptable::Invalid(why)) => {
                 return Ok(refused(
                     batch,
                     Refusal::Invalid,
-                    format!("change {i} is not one Automerge change: {}", e.0),
+                    format!("change {i}: {why}"),
                 ));
             }
+        };
+        stored += checked.change.bytes.len();
+        if stored > push_limit {
+            return Ok(refused(
+                batch,
+                Refusal::TooLarge,
+                format!(
+                    "the push stores more than {push_limit} bytes once inflated; send fewer changes at a time"
+                ),
+            ));
         }
+        valid.push((record, checked));
     }
-    let appended = match log::append(
-        &state.db,
-        &session.workspace,
-        &session.access.user.id,
-        &valid,
-    )
-    .await
-    {
-        Ok(Some(appended)) => appended,
-        Ok(None) => return Err(Some(denied(Denied::Forbidden))),
+    let pusher = log::Pusher {
+        user: &session.access.user.id,
+        may_relay_others: session.access.role.can_relay_others(),
+        workspace_quota: state.workspace_quota_bytes,
+    };
+    // One push at a time per workspace on this relay: a workspace pushing at its limits holds
+    // one database connection, never the whole pool.
+    let _turn = session.room.push_turn().await;
+    let appended = match log::append(&state.db, &session.workspace, pusher, &valid).await {
+        Ok(log::Outcome::Appended(appended)) => appended,
+        Ok(log::Outcome::Refused(reason, message)) => return Ok(refused(batch, reason, message)),
+        Ok(log::Outcome::NoWorkspace) => return Err(Some(denied(Denied::Forbidden))),
         Err(e) => return Err(Some(internal(&e))),
     };
     if !appended.added.is_empty() {
@@ -449,6 +458,14 @@ async fn erase(
             ),
         ));
     }
+    // Erasing cannot be undone and reaches every device: it is for owners and admins.
+    if !session.access.role.can_erase() {
+        return Ok(refused(
+            batch,
+            Refusal::Invalid,
+            "only an owner or admin of this workspace can erase records; ask one to do it".into(),
+        ));
+    }
     let head = match log::erase(
         &state.db,
         &session.workspace,
@@ -457,8 +474,25 @@ async fn erase(
     )
     .await
     {
-        Ok(Some(head)) => head,
-        Ok(None) => return Err(Some(denied(Denied::Forbidden))),
+        Ok(log::Erasure::Done(head)) => head,
+        Ok(log::Erasure::NoSuchRecord) => {
+            return Ok(refused(
+                batch,
+                Refusal::Invalid,
+                "the relay holds no record with this id".into(),
+            ));
+        }
+        Ok(log::Erasure::TooMany) => {
+            return Ok(refused(
+                batch,
+                Refusal::TooLarge,
+                format!(
+                    "{} records were erased in the last hour; try again later",
+                    log::ERASURES_PER_HOUR
+                ),
+            ));
+        }
+        Ok(log::Erasure::NoWorkspace) => return Err(Some(denied(Denied::Forbidden))),
         Err(e) => return Err(Some(internal(&e))),
     };
     state.hub.ring(&session.workspace, head);

@@ -818,13 +818,15 @@ fn validate_channel(channel: Channel, value: &str) -> Result<String, RecordError
     }
 }
 
-/// Why `change` would leave its record unreadable or uneditable by this schema, if it would:
-/// the record's type set to something unknown or removed, or one of the objects every record
-/// is created with (tags, emails, phones, notes) replaced or removed. The relay refuses such a
-/// change, so one member cannot make a record unreadable on every device.
-pub fn schema_violation(change: &automerge::Change) -> Option<String> {
+/// Checks that `change` keeps its record readable and editable by this schema: it must not set
+/// the record's type to something unknown or remove it, nor replace or remove one of the
+/// objects every record is created with (tags, emails, phones, notes). The relay refuses such
+/// a change, so one member cannot make a record unreadable on every device. `Ok(true)` when
+/// the change gives the record a (known) type, as the change creating a record does.
+pub fn check_schema(change: &automerge::Change) -> Result<bool, String> {
     use automerge::legacy::{Key, ObjectId, OpType};
     let expanded = change.decode();
+    let mut typed = false;
     for op in &expanded.operations {
         let (ObjectId::Root, Key::Map(key)) = (&op.obj, &op.key) else {
             continue;
@@ -836,7 +838,7 @@ pub fn schema_violation(change: &automerge::Change) -> Option<String> {
                 _ => false,
             };
             if !known {
-                return Some(match &op.action {
+                return Err(match &op.action {
                     OpType::Put(ScalarValue::Str(kind)) => {
                         format!("it sets the record's type to “{kind}”, which Kith does not know")
                     }
@@ -844,6 +846,7 @@ pub fn schema_violation(change: &automerge::Change) -> Option<String> {
                     _ => "it sets the record's type to something other than a known type".into(),
                 });
             }
+            typed = true;
             continue;
         }
         let object = match key {
@@ -853,10 +856,10 @@ pub fn schema_violation(change: &automerge::Change) -> Option<String> {
             _ => continue,
         };
         if !matches!(op.action, OpType::Make(made) if made == object) {
-            return Some(format!("it replaces or removes the record's {key}"));
+            return Err(format!("it replaces or removes the record's {key}"));
         }
     }
-    None
+    Ok(typed)
 }
 
 fn author_of(user: &UserId) -> Author<'static> {

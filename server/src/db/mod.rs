@@ -37,6 +37,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0002_accounts_and_log.sql"),
         include_str!("../../migrations/postgres/0002_accounts_and_log.sql"),
     ),
+    (
+        3,
+        "storage sizes and actors",
+        include_str!("../../migrations/sqlite/0003_storage_and_actors.sql"),
+        include_str!("../../migrations/postgres/0003_storage_and_actors.sql"),
+    ),
 ];
 
 /// Newest schema version this relay knows.

@@ -6,7 +6,10 @@
 //! both back ends, so seq N+1 is never committed before seq N and a reader never sees a gap
 //! that fills later.
 
-use kith_core::changes::ValidChange;
+use std::collections::HashMap;
+
+use kith_core::changes::CheckedChange;
+use kith_core::protocol::{MAX_RECORD_BYTES, Refusal};
 
 use crate::{Db, Dialect, Error, now_ms};
 
@@ -86,76 +89,204 @@ pub async fn heads(db: &Db, workspaces: &[String]) -> Result<Vec<(String, u64)>,
     Ok(out)
 }
 
-/// Stores `changes` (record id, validated change) by `user` in one transaction, skipping
-/// changes already in the log (same hash). Returns `None` when the workspace does not exist.
-/// Durable when this returns.
+/// Who pushes and what they may store.
+#[derive(Debug, Clone, Copy)]
+pub struct Pusher<'a> {
+    pub user: &'a str,
+    /// Owners and admins may push changes written by others (restoring or uploading a
+    /// workspace's history); members may push only their own.
+    pub may_relay_others: bool,
+    /// Most bytes the workspace may store.
+    pub workspace_quota: u64,
+}
+
+/// What became of a push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Appended(Appended),
+    /// Nothing was stored: why, for the pusher.
+    Refused(Refusal, String),
+    /// There is no such workspace.
+    NoWorkspace,
+}
+
+/// Stores `changes` (record id, checked change) in one transaction, skipping changes already
+/// in the log (same hash), or refuses them all: a change in someone else's name (its Author
+/// or its actor belongs to another user), a record past [`MAX_RECORD_BYTES`], or the
+/// workspace past its quota. Durable when
+/// this returns `Appended`.
 pub async fn append(
     db: &Db,
     workspace: &str,
-    user: &str,
-    changes: &[(String, ValidChange)],
-) -> Result<Option<Appended>, Error> {
+    pusher: Pusher<'_>,
+    changes: &[(String, CheckedChange)],
+) -> Result<Outcome, Error> {
     let mut tx = db.pool().begin().await?;
     // The first statement is a write: the workspace row's lock (and SQLite's write lock).
-    let head: Option<i64> =
-        sqlx::query_scalar("UPDATE workspaces SET head = head WHERE id = $1 RETURNING head")
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "UPDATE workspaces SET head = head WHERE id = $1 RETURNING head, stored_bytes",
+    )
+    .bind(workspace)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((mut head, stored)) = row else {
+        tx.rollback().await?;
+        return Ok(Outcome::NoWorkspace);
+    };
+    let refuse = |reason, message: String| Ok(Outcome::Refused(reason, message));
+    let received_at = now_ms();
+    // Per record: erased, and its stored bytes (None: the log has never held it).
+    let mut records: HashMap<&str, (bool, Option<i64>)> = HashMap::new();
+    // Per actor: whose it is.
+    let mut actors: HashMap<&str, String> = HashMap::new();
+    let mut new_actors: Vec<(&str, String)> = Vec::new();
+    let mut added = Vec::new();
+    let mut grown: i64 = 0;
+    for (i, (record, checked)) in changes.iter().enumerate() {
+        if !records.contains_key(record.as_str()) {
+            let mark: Option<i64> =
+                sqlx::query_scalar("SELECT seq FROM changes WHERE workspace_id = $1 AND hash = $2")
+                    .bind(workspace)
+                    .bind(erasure_hash(record))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let size: Option<i64> = sqlx::query_scalar(
+                "SELECT stored_bytes FROM record_sizes WHERE workspace_id = $1 AND record_id = $2",
+            )
             .bind(workspace)
+            .bind(record)
             .fetch_optional(&mut *tx)
             .await?;
-    let Some(mut head) = head else {
-        tx.rollback().await?;
-        return Ok(None);
-    };
-    let received_at = now_ms();
-    let mut added = Vec::new();
-    let mut erased: Vec<&str> = Vec::new();
-    let mut checked: Vec<&str> = Vec::new();
-    for (record, _) in changes {
-        if checked.contains(&record.as_str()) {
-            continue;
+            records.insert(record, (mark.is_some(), size));
         }
-        checked.push(record);
-        let mark: Option<i64> =
-            sqlx::query_scalar("SELECT seq FROM changes WHERE workspace_id = $1 AND hash = $2")
-                .bind(workspace)
-                .bind(erasure_hash(record))
-                .fetch_optional(&mut *tx)
-                .await?;
-        if mark.is_some() {
-            erased.push(record);
-        }
-    }
-    for (record, change) in changes {
+        let (erased, size) = records[record.as_str()];
         // An erased record stays erased: what still arrives for it is dropped (and acked,
         // so the device's outbox empties).
-        if erased.contains(&record.as_str()) {
+        if erased {
             continue;
         }
-        let inserted: Option<i64> = sqlx::query_scalar(
+        let hash = crate::tokens::hex(&checked.change.hash);
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM changes WHERE workspace_id = $1 AND hash = $2")
+                .bind(workspace)
+                .bind(&hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if known.is_some() {
+            continue;
+        }
+        // Whose actor this is: known from an earlier change, else its Author, else the pusher.
+        let actor = checked.actor.as_str();
+        if !actors.contains_key(actor) {
+            let owner: Option<String> = sqlx::query_scalar(
+                "SELECT user_id FROM actors WHERE workspace_id = $1 AND actor = $2",
+            )
+            .bind(workspace)
+            .bind(actor)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let owner = match owner {
+                Some(owner) => owner,
+                None => {
+                    let owner = checked.author.clone().unwrap_or_else(|| pusher.user.into());
+                    new_actors.push((actor, owner.clone()));
+                    owner
+                }
+            };
+            actors.insert(actor, owner);
+        }
+        let owner = &actors[actor];
+        let claimed = checked.author.as_deref().unwrap_or(owner);
+        if claimed != owner {
+            return refuse(
+                Refusal::Invalid,
+                format!("change {i} names another author than the one its actor writes for"),
+            );
+        }
+        if owner != pusher.user && !pusher.may_relay_others {
+            return refuse(
+                Refusal::Invalid,
+                format!(
+                    "change {i} is written in someone else's name; a member may push only \
+                     their own changes"
+                ),
+            );
+        }
+        let bytes = i64::try_from(checked.change.bytes.len()).unwrap_or(i64::MAX);
+        let record_size = size.unwrap_or(0).saturating_add(bytes);
+        if u64::try_from(record_size).unwrap_or(u64::MAX) > MAX_RECORD_BYTES {
+            return refuse(
+                Refusal::TooLarge,
+                format!(
+                    "record {record} would hold more than {} MiB of changes; split what it holds \
+                     into other records",
+                    MAX_RECORD_BYTES / (1024 * 1024)
+                ),
+            );
+        }
+        records.insert(record, (false, Some(record_size)));
+        grown = grown.saturating_add(bytes);
+        if u64::try_from(stored.saturating_add(grown)).unwrap_or(u64::MAX) > pusher.workspace_quota
+        {
+            return refuse(
+                Refusal::Full,
+                format!(
+                    "the workspace is full: it may store {} MB on this relay and this would \
+                     pass it; ask the relay's operator for more room",
+                    pusher.workspace_quota / 1_000_000
+                ),
+            );
+        }
+        head += 1;
+        sqlx::query(
             "INSERT INTO changes (workspace_id, seq, record_id, hash, user_id, bytes, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (workspace_id, hash) DO NOTHING RETURNING seq",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(workspace)
-        .bind(head + 1)
+        .bind(head)
         .bind(record)
-        .bind(crate::tokens::hex(&change.hash))
-        .bind(user)
-        .bind(&change.bytes)
+        .bind(&hash)
+        .bind(pusher.user)
+        .bind(&checked.change.bytes)
         .bind(received_at)
-        .fetch_optional(&mut *tx)
+        .execute(&mut *tx)
         .await?;
-        if let Some(given) = inserted {
-            head = given;
-            added.push((seq(given), record.clone()));
-        }
+        added.push((seq(head), record.clone()));
     }
     if !added.is_empty() {
-        sqlx::query("UPDATE workspaces SET head = $2 WHERE id = $1")
+        for (actor, owner) in &new_actors {
+            sqlx::query(
+                "INSERT INTO actors (workspace_id, actor, user_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT (workspace_id, actor) DO NOTHING",
+            )
             .bind(workspace)
-            .bind(head)
+            .bind(*actor)
+            .bind(owner)
             .execute(&mut *tx)
             .await?;
+        }
+        for (record, (_, size)) in &records {
+            if let Some(size) = size {
+                sqlx::query(
+                    "INSERT INTO record_sizes (workspace_id, record_id, stored_bytes) \
+                     VALUES ($1, $2, $3) ON CONFLICT (workspace_id, record_id) \
+                     DO UPDATE SET stored_bytes = excluded.stored_bytes",
+                )
+                .bind(workspace)
+                .bind(*record)
+                .bind(size)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        sqlx::query(
+            "UPDATE workspaces SET head = $2, stored_bytes = stored_bytes + $3 WHERE id = $1",
+        )
+        .bind(workspace)
+        .bind(head)
+        .bind(grown)
+        .execute(&mut *tx)
+        .await?;
         if db.dialect() == Dialect::Postgres {
             // Delivered to every relay's listener when (and only if) this commits.
             sqlx::query("SELECT pg_notify($1, $2)")
@@ -166,21 +297,32 @@ pub async fn append(
         }
     }
     tx.commit().await?;
-    Ok(Some(Appended {
+    Ok(Outcome::Appended(Appended {
         head: seq(head),
         added,
     }))
 }
 
+/// Erasures one user may make in one workspace per hour: a person at a time by hand is far
+/// below it; each erasure is a permanent mark every device downloads.
+pub const ERASURES_PER_HOUR: i64 = 100;
+
+/// What became of an erasure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Erasure {
+    /// Erased (now or before); the log's head after it.
+    Done(u64),
+    /// The log never held this record: nothing to erase, nothing logged.
+    NoSuchRecord,
+    /// The user erased [`ERASURES_PER_HOUR`] records in the last hour already.
+    TooMany,
+    NoWorkspace,
+}
+
 /// Erases `record`: deletes its changes and snapshot and logs an erasure mark in their place,
-/// in one transaction. Returns the log's head after it, or `None` when there is no such
-/// workspace. Erasing an erased record changes nothing.
-pub async fn erase(
-    db: &Db,
-    workspace: &str,
-    user: &str,
-    record: &str,
-) -> Result<Option<u64>, Error> {
+/// in one transaction. Erasing an erased record changes nothing; a record the log never held
+/// leaves no mark (marks are permanent and every device downloads them).
+pub async fn erase(db: &Db, workspace: &str, user: &str, record: &str) -> Result<Erasure, Error> {
     let mut tx = db.pool().begin().await?;
     let head: Option<i64> =
         sqlx::query_scalar("UPDATE workspaces SET head = head WHERE id = $1 RETURNING head")
@@ -189,7 +331,7 @@ pub async fn erase(
             .await?;
     let Some(head) = head else {
         tx.rollback().await?;
-        return Ok(None);
+        return Ok(Erasure::NoWorkspace);
     };
     let already: Option<i64> =
         sqlx::query_scalar("SELECT seq FROM changes WHERE workspace_id = $1 AND hash = $2")
@@ -199,13 +341,38 @@ pub async fn erase(
             .await?;
     if already.is_some() {
         tx.rollback().await?;
-        return Ok(Some(seq(head)));
+        return Ok(Erasure::Done(seq(head)));
     }
     sqlx::query("DELETE FROM changes WHERE workspace_id = $1 AND record_id = $2")
         .bind(workspace)
         .bind(record)
         .execute(&mut *tx)
         .await?;
+    let freed: Option<i64> = sqlx::query_scalar(
+        "DELETE FROM record_sizes WHERE workspace_id = $1 AND record_id = $2 \
+         RETURNING stored_bytes",
+    )
+    .bind(workspace)
+    .bind(record)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if freed.is_none() {
+        tx.rollback().await?;
+        return Ok(Erasure::NoSuchRecord);
+    }
+    let recent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM changes WHERE workspace_id = $1 AND user_id = $2 \
+         AND hash LIKE 'erased:%' AND received_at > $3",
+    )
+    .bind(workspace)
+    .bind(user)
+    .bind(now_ms() - 3_600_000)
+    .fetch_one(&mut *tx)
+    .await?;
+    if recent >= ERASURES_PER_HOUR {
+        tx.rollback().await?;
+        return Ok(Erasure::TooMany);
+    }
     sqlx::query("DELETE FROM snapshots WHERE workspace_id = $1 AND record_id = $2")
         .bind(workspace)
         .bind(record)
@@ -225,11 +392,15 @@ pub async fn erase(
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE workspaces SET head = $2 WHERE id = $1")
-        .bind(workspace)
-        .bind(head)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE workspaces SET head = $2, stored_bytes = \
+         CASE WHEN stored_bytes > $3 THEN stored_bytes - $3 ELSE 0 END WHERE id = $1",
+    )
+    .bind(workspace)
+    .bind(head)
+    .bind(freed.unwrap_or(0))
+    .execute(&mut *tx)
+    .await?;
     if db.dialect() == Dialect::Postgres {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(LOG_CHANNEL)
@@ -238,7 +409,7 @@ pub async fn erase(
             .await?;
     }
     tx.commit().await?;
-    Ok(Some(seq(head)))
+    Ok(Erasure::Done(seq(head)))
 }
 
 /// Up to `limit` changes after `cursor`, in seq order.

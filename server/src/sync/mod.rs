@@ -59,6 +59,8 @@ struct Room {
     /// The last page of the log read for this workspace: when a commit wakes every
     /// connection, they all stand at the same cursor, and one read serves them all.
     recent: tokio::sync::Mutex<Option<Page>>,
+    /// Held while one of this workspace's pushes is stored.
+    pushing: tokio::sync::Mutex<()>,
 }
 
 /// Log rows after `after`, as read from the database (never empty). Rows are immutable once
@@ -155,6 +157,7 @@ impl Hub {
                         head: watch::Sender::new(head),
                         presence: watch::Sender::new(BTreeMap::new()),
                         recent: tokio::sync::Mutex::new(None),
+                        pushing: tokio::sync::Mutex::new(()),
                     }),
                     members: 0,
                 });
@@ -309,6 +312,11 @@ pub struct RoomHandle {
 }
 
 impl RoomHandle {
+    /// Waits for this workspace's turn to store a push (one at a time on this relay).
+    pub async fn push_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.room.pushing.lock().await
+    }
+
     /// This connection's user (`user`, `name`) looks at `record` (or at no record).
     pub fn viewing(&self, user: &str, name: &str, record: Option<String>) {
         self.room.presence.send_if_modified(|map| match record {

@@ -294,6 +294,17 @@ impl Device {
 
     /// Pushes changes of `record`, expecting an ack.
     pub async fn push_record(&mut self, record: &Record, changes: &[Vec<u8>]) -> u64 {
+        self.push_record_outcome(record, changes)
+            .await
+            .expect("push acknowledged")
+    }
+
+    /// Pushes changes of `record`: acked or refused.
+    pub async fn push_record_outcome(
+        &mut self,
+        record: &Record,
+        changes: &[Vec<u8>],
+    ) -> PushOutcome {
         let pushed = changes
             .iter()
             .map(|bytes| PushedChange {
@@ -301,7 +312,7 @@ impl Device {
                 bytes: bytes.clone(),
             })
             .collect();
-        self.push(pushed).await.expect("push acknowledged")
+        self.push(pushed).await
     }
 
     /// A ping round trip: everything the relay sent before answering has been applied.
@@ -353,7 +364,8 @@ impl Device {
             RecordId::parse(record).unwrap(),
             &doc.save(),
             &[],
-            &UserId("reader".into()),
+            // Edits made on this copy are this device's user's, as in the app.
+            &UserId(self.joined.user.clone()),
         )
         .expect("a readable record")
     }
