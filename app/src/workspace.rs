@@ -92,6 +92,9 @@ pub struct Workspace {
     /// False for a viewer: [`Workspace::create`] and [`Workspace::edit`] refuse with
     /// [`ActionError::ReadOnly`] and the pages show "View only". Set by the sync engine.
     pub writable: RwSignal<bool>,
+    /// False where only owners and admins may erase records for good (a member or viewer of
+    /// a shared workspace). Set by the sync engine.
+    pub erasable: RwSignal<bool>,
 }
 
 #[derive(Default)]
@@ -147,6 +150,7 @@ impl Workspace {
             problems: RwSignal::new(Vec::new()),
             loaded: RwSignal::new(0),
             writable: RwSignal::new(true),
+            erasable: RwSignal::new(true),
         };
         leptos::task::spawn_local(async move {
             match ws.load(&name, author).await {

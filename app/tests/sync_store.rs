@@ -20,7 +20,7 @@ use kith_core::api::User;
 use kith_core::directory::ListQuery;
 use kith_core::ids::{RecordId, UserId};
 use kith_core::protocol::{
-    ClientMessage, PushedChange, RecordPayload, Role, ServerMessage, Viewer,
+    ClientMessage, PushedChange, RecordPayload, Refusal, Role, ServerMessage, Viewer,
 };
 use kith_core::record::{Field, Record, RecordKind};
 use kith_core::summary::Summary;
@@ -1034,6 +1034,76 @@ async fn the_engine_joins_receives_and_pushes_in_order() {
         (engine.pending().get_untracked() == 0).then_some(())
     })
     .await;
+    drop(owner);
+    Store::delete_database(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn refused_changes_are_kept_and_said_and_a_full_relay_stops_the_sending() {
+    let name = db_name("engine-refused");
+    let owner = reactive_owner();
+    let ws = open_workspace(&name).await;
+    let id = ws
+        .create(RecordKind::Person, |e| e.set(Field::Name, "Ada"))
+        .await
+        .unwrap();
+    let relay = ScriptedRelay::new();
+    let account = AccountState(RwSignal::new(Some(account("t1"))));
+    let _engine = SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+    connect(&relay, 1, "t1", 0).await;
+    relay.send(&joined(Role::Member, 0));
+    let (batch, _) = pushed(&relay).await;
+    until("a member may not erase", || !ws.erasable.get_untracked()).await;
+    assert!(ws.writable.get_untracked());
+
+    // A change the relay refuses alone is kept here, and the person is told.
+    relay.send(&ServerMessage::PushRefused {
+        batch,
+        reason: Refusal::Invalid,
+        message: "change 0: its checksum does not match its contents".into(),
+    });
+    let said = |words: &'static [&'static str]| {
+        move || {
+            ws.problems
+                .get_untracked()
+                .iter()
+                .any(|p| words.iter().all(|w| p.contains(w)))
+        }
+    };
+    until(
+        "the refusal to be said",
+        said(&["checksum", "kept on this device"]),
+    )
+    .await;
+    assert_eq!(outbox_len(&name).await, 1, "the refused change is kept");
+
+    // A full workspace: the edit stays here, the person is told, and sending stops.
+    ws.edit(&id, |e| e.set(Field::City, "London"))
+        .await
+        .unwrap();
+    let (batch, changes) = pushed(&relay).await;
+    assert_eq!(changes.len(), 1);
+    relay.send(&ServerMessage::PushRefused {
+        batch,
+        reason: Refusal::Full,
+        message: "the workspace is full".into(),
+    });
+    until(
+        "the full relay to be said",
+        said(&["no room left", "kept here"]),
+    )
+    .await;
+    ws.edit(&id, |e| e.set(Field::City, "Paris")).await.unwrap();
+    assert_eq!(outbox_len(&name).await, 3, "every edit is kept");
+    assert!(relay.next_sent().is_none(), "nothing sent to a full relay");
+
+    // The next connection sends everything kept, the refused change included.
+    relay.close(1001, "");
+    connect(&relay, 2, "t1", 0).await;
+    relay.send(&joined(Role::Admin, 0));
+    let (_, changes) = pushed(&relay).await;
+    assert_eq!(changes.len(), 4, "created, named, London, Paris");
+    until("an admin may erase", || ws.erasable.get_untracked()).await;
     drop(owner);
     Store::delete_database(&name).await.unwrap();
 }

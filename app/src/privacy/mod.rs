@@ -167,7 +167,8 @@ pub fn PrivacyActions(id: RecordId) -> impl IntoView {
                     class="button button--small button--danger"
                     data-testid="privacy-erase"
                     aria-expanded=move || confirming.get().to_string()
-                    disabled=move || busy.get() || !ws.writable.get()
+                    disabled=move || busy.get() || !ws.writable.get() || !ws.erasable.get()
+                    aria-describedby="privacy-erase-who"
                     on:click=move |_| {
                         typed.set(String::new());
                         confirming.update(|c| *c = !*c);
@@ -176,6 +177,14 @@ pub fn PrivacyActions(id: RecordId) -> impl IntoView {
                     "Erase person…"
                 </button>
             </div>
+            <p
+                id="privacy-erase-who"
+                class="field__hint"
+                data-testid="privacy-erase-who"
+                hidden=move || ws.erasable.get()
+            >
+                "Only an owner or admin of this workspace can erase a person."
+            </p>
             {move || exported.get().map(|(href, file)| view! {
                 <p class="privacy__done">
                     "Export ready. "

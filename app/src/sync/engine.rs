@@ -444,6 +444,7 @@ impl Engine {
                 conn.joined = true;
                 if let Some(ws) = self.workspace {
                     ws.writable.set(role.can_write());
+                    ws.erasable.set(role.can_erase());
                 }
                 if head < conn.cursor {
                     self.relay_log_behind(conn).await;
@@ -801,6 +802,17 @@ impl Engine {
             self.report(format!(
                 "Your role in this workspace no longer lets you change records ({message}). \
                  What you changed on this device ({}) is kept here but cannot be sent.",
+                super::status::changes_text(self.pending.get_untracked())
+            ));
+            return Ok(());
+        }
+        if reason == Refusal::Full {
+            // Every later push would be refused too: the batch stays queued (and stored), and
+            // sending stops until the next connection (the operator may make room meanwhile).
+            conn.push_stopped = true;
+            self.report(format!(
+                "The relay has no room left for this workspace ({message}). What you changed \
+                 on this device ({}) is kept here and is sent when there is room again.",
                 super::status::changes_text(self.pending.get_untracked())
             ));
             return Ok(());
