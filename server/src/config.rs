@@ -32,6 +32,11 @@ pub struct Config {
     /// Most bytes of changes one workspace may store; pushes past it are refused ("full").
     #[arg(long, env = "KITH_WORKSPACE_QUOTA_BYTES", default_value_t = DEFAULT_WORKSPACE_QUOTA_BYTES)]
     pub workspace_quota_bytes: u64,
+
+    /// Send Strict-Transport-Security: set it when the relay is reached over https (behind a
+    /// TLS-terminating proxy), so browsers never fall back to plain http.
+    #[arg(long, env = "KITH_HSTS")]
+    pub hsts: bool,
 }
 
 /// 1 GB: about two million typical edits, far more than a small team's CRM holds.
@@ -47,6 +52,7 @@ impl Config {
             dist: PathBuf::from("dist"),
             max_frame_bytes: kith_core::protocol::DEFAULT_MAX_FRAME_BYTES,
             workspace_quota_bytes: DEFAULT_WORKSPACE_QUOTA_BYTES,
+            hsts: false,
         }
     }
 

@@ -15,10 +15,11 @@ use crate::{AppState, Error, ws};
 /// The relay's whole HTTP surface. The app is a single page: unknown paths outside `/api`
 /// get `index.html` so deep links and reloads work.
 pub fn app(state: AppState, dist: &Path) -> Router {
+    let hsts = state.hsts;
     let static_files = ServeDir::new(dist)
         .precompressed_gzip()
         .fallback(ServeFile::new(dist.join("index.html")).precompressed_gzip());
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/ws", get(ws::upgrade))
         .nest(
@@ -31,7 +32,8 @@ pub fn app(state: AppState, dist: &Path) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
-        .with_state(state)
+        .with_state(state);
+    crate::headers::protect(router, dist, hsts)
 }
 
 /// Liveness and readiness: answers 200 only when the database answers.

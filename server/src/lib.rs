@@ -5,6 +5,7 @@ mod api;
 mod config;
 mod db;
 mod error;
+mod headers;
 mod http;
 mod sync;
 mod tokens;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub relay_id: Arc<str>,
     pub max_frame_bytes: usize,
     pub workspace_quota_bytes: u64,
+    /// Send Strict-Transport-Security.
+    pub hsts: bool,
     pub api: api::ApiState,
     pub hub: sync::Hub,
     /// Cancelled when the relay stops, so open WebSockets close instead of holding shutdown.
@@ -57,6 +60,7 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
         relay_id,
         max_frame_bytes: config.max_frame_bytes,
         workspace_quota_bytes: config.workspace_quota_bytes,
+        hsts: config.hsts,
         api: api::ApiState::default(),
         hub: hub.clone(),
         shutdown: shutdown.clone(),

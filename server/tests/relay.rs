@@ -267,6 +267,54 @@ async fn app_paths_get_the_shell_and_unknown_api_paths_get_json_404() {
 }
 
 #[tokio::test]
+async fn browsers_are_told_to_protect_the_app() {
+    let relay = TestRelay::start().await;
+    std::fs::write(
+        relay.dist.path().join("index.html"),
+        "<!doctype html><script>boot()</script><script type=\"module\" src=\"/a.js\"></script>",
+    )
+    .unwrap();
+    // The policy is read from index.html when the relay starts.
+    let relay = TestRelay {
+        relay: kith_server::spawn({
+            let mut config = Config::local(relay.data.path().join("again"));
+            config.dist = relay.dist.path().to_path_buf();
+            config
+        })
+        .await
+        .unwrap(),
+        ..relay
+    };
+    for path in ["/", "/people", "/healthz", "/api/no-such-thing"] {
+        let response = relay.get(path, "").await;
+        let csp = response
+            .header("content-security-policy")
+            .unwrap_or_else(|| panic!("{path}: no CSP"));
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("'wasm-unsafe-eval'"), "{path}: {csp}");
+        assert_eq!(csp.matches("'sha256-").count(), 1, "{path}: {csp}");
+        assert!(
+            !csp.contains("'unsafe-eval'") && !csp.contains("script-src 'self' 'unsafe-inline'")
+        );
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(response.header("x-frame-options"), Some("DENY"));
+        assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(
+            response.header("strict-transport-security"),
+            None,
+            "only when asked"
+        );
+    }
+    let tls = TestRelay::start_with(|c| c.hsts = true).await;
+    assert!(
+        tls.get("/", "")
+            .await
+            .header("strict-transport-security")
+            .is_some_and(|v| v.starts_with("max-age="))
+    );
+}
+
+#[tokio::test]
 async fn precompressed_files_are_served_to_browsers_that_accept_gzip() {
     let relay = TestRelay::start().await;
     let css = std::fs::read(relay.dist.path().join("kith.css")).unwrap();
