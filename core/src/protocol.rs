@@ -20,8 +20,12 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = 1024 * 1024;
 pub enum CloseCode {
     /// The relay is shutting down or restarting; reconnect later.
     GoingAway = 1001,
+    /// A WebSocket-level protocol error (bad framing, masking, control frames).
+    ProtocolError = 1002,
     /// A text frame: the protocol is binary only.
     UnsupportedData = 1003,
+    /// A frame whose payload is inconsistent with its type (a text frame that is not UTF-8).
+    InvalidPayload = 1007,
     /// A frame larger than the relay's limit.
     TooBig = 1009,
     /// The relay could not do its part (e.g. its database is unavailable); reconnect later.
@@ -37,6 +41,8 @@ pub enum CloseCode {
     Forbidden = 4403,
     /// The frame's version byte is one this relay does not speak.
     UnsupportedVersion = 4426,
+    /// The connection did not join a workspace in time, or went silent: reconnect.
+    TimedOut = 4408,
 }
 
 impl CloseCode {
@@ -47,7 +53,9 @@ impl CloseCode {
     pub fn from_code(code: u16) -> Option<Self> {
         [
             Self::GoingAway,
+            Self::ProtocolError,
             Self::UnsupportedData,
+            Self::InvalidPayload,
             Self::TooBig,
             Self::Internal,
             Self::Malformed,
@@ -55,6 +63,7 @@ impl CloseCode {
             Self::Unauthorized,
             Self::Forbidden,
             Self::UnsupportedVersion,
+            Self::TimedOut,
         ]
         .into_iter()
         .find(|c| c.code() == code)

@@ -1,5 +1,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// How the relay is started. Every flag can also be set by its environment variable.
 #[derive(Debug, Clone, clap::Parser)]
@@ -37,6 +38,35 @@ pub struct Config {
     /// TLS-terminating proxy), so browsers never fall back to plain http.
     #[arg(long, env = "KITH_HSTS")]
     pub hsts: bool,
+
+    /// Open connections at most; past it new ones are dropped at once. Default: what the
+    /// process's open-file limit allows, less a reserve for the database and logs.
+    #[arg(long, env = "KITH_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+
+    /// Open connections from one client address at most (trusted proxies excepted).
+    #[arg(long, env = "KITH_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+    pub max_connections_per_address: usize,
+
+    /// Addresses of reverse proxies (TLS terminators) in front of the relay: their
+    /// connections are not limited per address, and the client address they forward in
+    /// X-Forwarded-For is used for rate limits. Repeat the flag or separate with commas.
+    #[arg(
+        long = "trusted-proxy",
+        env = "KITH_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// Seconds a client has to send a request's head (an idle keep-alive connection closes
+    /// after it too), and a new WebSocket to join a workspace.
+    #[arg(long, env = "KITH_HANDSHAKE_TIMEOUT", default_value_t = 10.0)]
+    pub handshake_timeout: f64,
+
+    /// Seconds of silence after which a WebSocket is closed; the relay pings every third of
+    /// it, and browsers answer pings on their own.
+    #[arg(long, env = "KITH_IDLE_TIMEOUT", default_value_t = 60.0)]
+    pub idle_timeout: f64,
 }
 
 /// 1 GB: about two million typical edits, far more than a small team's CRM holds.
@@ -53,7 +83,27 @@ impl Config {
             max_frame_bytes: kith_core::protocol::DEFAULT_MAX_FRAME_BYTES,
             workspace_quota_bytes: DEFAULT_WORKSPACE_QUOTA_BYTES,
             hsts: false,
+            max_connections: None,
+            max_connections_per_address: 256,
+            trusted_proxies: Vec::new(),
+            handshake_timeout: 10.0,
+            idle_timeout: 60.0,
         }
+    }
+
+    /// The connection limit in force: the flag, or what the open-file limit leaves.
+    pub fn connection_limit(&self) -> usize {
+        self.max_connections.unwrap_or_else(|| {
+            let files = open_file_limit().unwrap_or(1024);
+            // Database files, logs, the listener and a margin for what the process opens.
+            usize::try_from(files.saturating_sub(128).clamp(64, 100_000)).unwrap_or(100_000)
+        })
+    }
+
+    /// [`Config::handshake_timeout`] and [`Config::idle_timeout`] as durations.
+    pub fn socket_timeouts(&self) -> (Duration, Duration) {
+        let seconds = |s: f64| Duration::from_secs_f64(s.clamp(0.01, 86_400.0));
+        (seconds(self.handshake_timeout), seconds(self.idle_timeout))
     }
 
     pub fn database_url(&self) -> String {
@@ -61,4 +111,11 @@ impl Config {
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("kith.db").display()))
     }
+}
+
+/// The process's soft limit on open files (Linux: /proc/self/limits).
+fn open_file_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }

@@ -7,6 +7,7 @@ mod db;
 mod error;
 mod headers;
 mod http;
+mod serve;
 mod sync;
 mod tokens;
 mod ws;
@@ -31,6 +32,12 @@ pub struct AppState {
     pub workspace_quota_bytes: u64,
     /// Send Strict-Transport-Security.
     pub hsts: bool,
+    /// WebSockets not joined yet, at most (the rest of the connection limit stays for
+    /// signed-in clients, the API and `/healthz`).
+    pub max_anonymous_sockets: usize,
+    /// Time to join after connecting; silence after which a socket closes.
+    pub handshake_timeout: std::time::Duration,
+    pub idle_timeout: std::time::Duration,
     pub api: api::ApiState,
     pub hub: sync::Hub,
     /// Cancelled when the relay stops, so open WebSockets close instead of holding shutdown.
@@ -55,35 +62,37 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
     }
     let shutdown = CancellationToken::new();
     let hub = sync::Hub::start(&db, shutdown.clone()).await?;
+    let connections = serve::Connections::default();
     let state = AppState {
         db: db.clone(),
         relay_id,
         max_frame_bytes: config.max_frame_bytes,
         workspace_quota_bytes: config.workspace_quota_bytes,
         hsts: config.hsts,
+        max_anonymous_sockets: (config.connection_limit() / 4).max(1),
+        handshake_timeout: config.socket_timeouts().0,
+        idle_timeout: config.socket_timeouts().1,
         api: api::ApiState::default(),
         hub: hub.clone(),
         shutdown: shutdown.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    // Without TCP_NODELAY a second small frame waits for the peer's delayed ACK (~40 ms):
-    // sync latency and ingest depend on small frames going out at once.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
+    let limits = serve::Limits {
+        total: config.connection_limit(),
+        per_address: config.max_connections_per_address,
+        header_timeout: config.socket_timeouts().0,
+    };
+    tracing::info!(max_connections = limits.total, "connection limits");
     let router = app(state, &config.dist);
-    let stop = shutdown.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop.cancelled_owned())
-        .await
-    });
+    let task = tokio::spawn(serve::serve(
+        listener,
+        router,
+        limits,
+        config.trusted_proxies.clone().into(),
+        connections,
+        shutdown.clone(),
+    ));
     Ok(Relay {
         addr,
         shutdown,

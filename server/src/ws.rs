@@ -6,9 +6,10 @@
 //! happens), presence, and the stream of what the client lacks, one `Records` batch at a time
 //! whenever the workspace's doorbell says the log grew past the connection's cursor.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use kith_core::api::Role;
 use kith_core::changes::{CheckedChange, Unacceptable, check_pushed};
 use kith_core::ids::RecordId;
@@ -17,11 +18,13 @@ use kith_core::protocol::{
     PushedChange, Refusal, ServerMessage, Viewer,
 };
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::AppState;
 use crate::api::access::{Access, Denied, authorize};
+use crate::serve::ConnectionPlace;
 use crate::sync::stream::Stream;
-use crate::sync::{RoomHandle, log};
+use crate::sync::{AnonymousGuard, RoomHandle, log};
 
 /// Close reasons are limited to 123 bytes by RFC 6455.
 const MAX_REASON_BYTES: usize = 123;
@@ -36,13 +39,26 @@ const INTERNAL: &str = "the relay could not reach its database; reconnect later"
 
 type Close = (CloseCode, String);
 
-pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    place: Option<Extension<ConnectionPlace>>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // Sockets that have not joined yet are limited, so anonymous ones can never take the room
+    // signed-in clients, the API and /healthz need.
+    let Some(anonymous) = state.hub.anonymous(state.max_anonymous_sockets) else {
+        return crate::Error::RateLimited { retry_after: 5 }.into_response();
+    };
     // The transport limit sits above ours so an oversized frame still gets our clear 1009 close
     // rather than a dropped socket; only frames past twice the limit are cut off by tungstenite.
     let transport_limit = state.max_frame_bytes.saturating_mul(2);
     ws.max_message_size(transport_limit)
         .max_frame_size(transport_limit)
-        .on_upgrade(move |socket| serve(socket, state))
+        .on_upgrade(move |socket| async move {
+            // The connection counts against the limits as long as the socket is open.
+            let _place = place;
+            serve(socket, state, anonymous).await
+        })
 }
 
 /// A joined connection: who, where, and what it still has to send.
@@ -70,12 +86,22 @@ fn internal(e: &crate::Error) -> Close {
     (CloseCode::Internal, INTERNAL.into())
 }
 
-async fn serve(mut socket: WebSocket, state: AppState) {
+async fn serve(mut socket: WebSocket, state: AppState, anonymous: AnonymousGuard) {
     let _counted = state.hub.connection();
+    let mut anonymous = Some(anonymous);
     let mut access_changes = state.hub.access_changes();
     let mut greeted = false;
     let mut session: Option<Session> = None;
+    let join_by = Instant::now() + state.handshake_timeout;
+    let mut heard = Instant::now();
+    let mut pings = tokio::time::interval_at(
+        Instant::now() + state.idle_timeout / 3,
+        state.idle_timeout / 3,
+    );
     let close = loop {
+        if session.is_some() {
+            anonymous = None;
+        }
         let wants_batch = session.as_ref().is_some_and(|s| s.stream.wants(s.head));
         let (head_rx, presence_rx) = match session.as_mut() {
             Some(s) => (Some(&mut s.room.head), Some(&mut s.room.presence)),
@@ -87,10 +113,16 @@ async fn serve(mut socket: WebSocket, state: AppState) {
             Head,
             Presence,
             Batch,
+            Ping,
         }
         let event = tokio::select! {
             biased;
             () = state.shutdown.cancelled() => break Some((CloseCode::GoingAway, "relay shutting down".into())),
+            () = tokio::time::sleep_until(join_by), if anonymous.is_some() => break Some((
+                CloseCode::TimedOut,
+                "no workspace was joined in time after connecting".into(),
+            )),
+            _ = pings.tick() => Event::Ping,
             () = changed(Some(&mut access_changes)) => Event::Access,
             received = socket.recv() => Event::Received(received),
             () = changed(head_rx) => Event::Head,
@@ -98,12 +130,22 @@ async fn serve(mut socket: WebSocket, state: AppState) {
             () = std::future::ready(()), if wants_batch => Event::Batch,
         };
         let result = match event {
+            Event::Ping => {
+                if heard.elapsed() >= state.idle_timeout {
+                    break Some((CloseCode::TimedOut, "nothing heard from the client".into()));
+                }
+                match socket.send(Message::Ping(Default::default())).await {
+                    Ok(()) => Ok(()),
+                    Err(_) => break None,
+                }
+            }
             Event::Received(received) => {
+                heard = Instant::now();
                 let frame = match received {
                     None | Some(Ok(Message::Close(_))) => break None,
                     Some(Err(e)) => {
                         tracing::debug!(error = %e, "websocket read failed");
-                        break Some((CloseCode::TooBig, e.to_string()));
+                        break read_failed(e);
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     Some(Ok(Message::Text(_))) => {
@@ -174,6 +216,23 @@ async fn serve(mut socket: WebSocket, state: AppState) {
             .await;
         }
     }
+}
+
+/// How a failed WebSocket read ends the connection: `None` when the peer is gone, else the
+/// close code that names what was wrong with what it sent.
+fn read_failed(e: axum::Error) -> Option<Close> {
+    use tungstenite::error::Error as WsError;
+    let inner = e.into_inner();
+    let Some(error) = inner.downcast_ref::<WsError>() else {
+        return Some((CloseCode::ProtocolError, inner.to_string()));
+    };
+    let code = match error {
+        WsError::ConnectionClosed | WsError::AlreadyClosed | WsError::Io(_) => return None,
+        WsError::Capacity(_) => CloseCode::TooBig,
+        WsError::Utf8(_) => CloseCode::InvalidPayload,
+        _ => CloseCode::ProtocolError,
+    };
+    Some((code, error.to_string()))
 }
 
 /// Resolves when the watch changes; never when there is none (or its sender is gone).

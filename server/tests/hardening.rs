@@ -9,7 +9,9 @@ mod support;
 use automerge::transaction::Transactable;
 use automerge::{Author, AutoCommit, ROOT};
 use kith_core::ids::{RecordId, UserId};
-use kith_core::protocol::{MAX_CHANGE_BYTES, MAX_RECORD_BYTES, PushedChange, Refusal, Role};
+use kith_core::protocol::{
+    CloseCode, MAX_CHANGE_BYTES, MAX_RECORD_BYTES, PushedChange, Refusal, Role,
+};
 use kith_core::record::{Field, Record, RecordKind};
 use support::Backend;
 use support::seed::{Person, Seed};
@@ -330,3 +332,48 @@ async fn erasure(backend: Backend) {
     t.stop().await;
 }
 on_both_backends!(only_owners_and_admins_erase_records_that_exist, erasure);
+
+async fn keep_alive(backend: Backend) {
+    let (relay, _dir, url) = support::relay_with(backend, |c| c.idle_timeout = 0.6).await;
+    let seed = Seed::open(&url).await;
+    let alice = seed.person("Alice").await;
+    let bob = seed.person("Bob").await;
+    let ours = seed
+        .team("Ours", &[(&alice, Role::Owner), (&bob, Role::Member)])
+        .await;
+    let mut watcher = Device::synced(relay.addr(), &alice.token, &ours, 0).await;
+    let mut silent = Device::synced(relay.addr(), &bob.token, &ours, 0).await;
+    let (ada, changes) = person(&alice, "Ada");
+    watcher.push_record(&ada, &changes).await;
+    silent.viewing(Some(ada.id().as_str())).await;
+    // The watcher reads (and so answers the relay's pings) all along; Bob's device stops
+    // reading: no pongs, nothing heard, and the relay closes it, which ends its presence.
+    watcher
+        .until("Bob viewing Ada", |d| {
+            d.presence
+                .as_ref()
+                .is_some_and(|v| v.iter().any(|v| v.user == bob.id))
+        })
+        .await;
+    watcher
+        .until("Bob's silent socket closed", |d| {
+            d.presence
+                .as_ref()
+                .is_some_and(|v| v.iter().all(|v| v.user != bob.id))
+        })
+        .await;
+    // Its close frame (4408) waits unread behind the pongs it now tries to send, and the relay
+    // has hung up by then: either is what a silent client finds.
+    let (code, reason) = silent.client.closed().await;
+    assert!(
+        code == CloseCode::TimedOut.code() || code == 1006,
+        "{code}: {reason}"
+    );
+    // Reading all along, the watcher is still connected: its push is acked.
+    let (grace, changes) = person(&alice, "Grace");
+    watcher.push_record(&grace, &changes).await;
+    drop(watcher);
+    relay.shutdown().await.unwrap();
+    seed.close().await;
+}
+on_both_backends!(silent_sockets_close_and_answering_ones_stay, keep_alive);

@@ -8,7 +8,9 @@ use kith_core::protocol::{self, ClientMessage, CloseCode, PROTOCOL_VERSION, Serv
 use kith_server::{Config, Relay};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -383,6 +385,24 @@ async fn bad_frames_close_only_their_own_connection() {
             Message::Text("hello".into()),
             CloseCode::UnsupportedData,
         ),
+        (
+            "text that is not UTF-8",
+            Message::Frame(Frame::message(
+                vec![0xff, 0xfe, 0xfd],
+                OpCode::Data(Data::Text),
+                true,
+            )),
+            CloseCode::InvalidPayload,
+        ),
+        (
+            "a continuation with nothing to continue",
+            Message::Frame(Frame::message(
+                b"more".to_vec(),
+                OpCode::Data(Data::Continue),
+                true,
+            )),
+            CloseCode::ProtocolError,
+        ),
     ];
     for (name, frame, expected) in cases {
         let (mut socket, _) = relay.greeted_socket().await;
@@ -438,4 +458,124 @@ async fn shutdown_closes_open_sockets_with_going_away_and_stops_listening() {
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "no longer listening"
     );
+}
+
+/// Reads until the peer closes the TCP connection; true if it did before the deadline.
+async fn closed_by_relay(stream: &mut tokio::net::TcpStream) -> bool {
+    let mut sink = [0u8; 1024];
+    let read = tokio::time::timeout(DEADLINE, async {
+        loop {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    read.is_ok()
+}
+
+#[tokio::test]
+async fn slow_or_silent_clients_are_timed_out() {
+    let relay = TestRelay::start_with(|c| {
+        c.handshake_timeout = 0.3;
+        c.idle_timeout = 0.6;
+    })
+    .await;
+    // A WebSocket that never joins a workspace.
+    let mut idle = relay.socket().await;
+    let (code, reason) = close_of(&mut idle).await;
+    assert_eq!(code, CloseCode::TimedOut.code(), "{reason}");
+    // Greeting is not joining.
+    let (mut greeted, _) = relay.greeted_socket().await;
+    assert_eq!(close_of(&mut greeted).await.0, CloseCode::TimedOut.code());
+    // Half a request head, never finished.
+    let mut slow = tokio::net::TcpStream::connect(relay.relay.addr())
+        .await
+        .unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: kith\r\n")
+        .await
+        .unwrap();
+    assert!(
+        closed_by_relay(&mut slow).await,
+        "a half-sent head is cut off"
+    );
+    // An idle keep-alive connection too.
+    let mut kept = tokio::net::TcpStream::connect(relay.relay.addr())
+        .await
+        .unwrap();
+    assert!(
+        closed_by_relay(&mut kept).await,
+        "an idle connection is closed"
+    );
+    assert_eq!(relay.get("/healthz", "").await.status, 200);
+}
+
+#[tokio::test]
+async fn connections_are_bounded_and_health_keeps_answering() {
+    let relay = TestRelay::start_with(|c| {
+        c.max_connections = Some(12);
+        c.max_connections_per_address = 6;
+    })
+    .await;
+    // A quarter of the limit may wait to join: the rest stays for everyone else.
+    let (_a, _) = relay.greeted_socket().await;
+    let (_b, _) = relay.greeted_socket().await;
+    let (_c, _) = relay.greeted_socket().await;
+    let url = format!("ws://{}/ws", relay.relay.addr());
+    match tokio_tungstenite::connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429);
+            assert!(response.headers().contains_key("retry-after"));
+        }
+        other => panic!(
+            "a fourth anonymous socket was not refused: {:?}",
+            other.map(|_| ())
+        ),
+    }
+    assert_eq!(relay.get("/healthz", "").await.status, 200);
+
+    // One address holds at most 6 connections: three sockets and two idle ones here.
+    let mut idle = Vec::new();
+    for _ in 0..2 {
+        idle.push(
+            tokio::net::TcpStream::connect(relay.relay.addr())
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(relay.get("/healthz", "").await.status, 200, "the sixth");
+    idle.push(
+        tokio::net::TcpStream::connect(relay.relay.addr())
+            .await
+            .unwrap(),
+    );
+    let mut seventh = tokio::net::TcpStream::connect(relay.relay.addr())
+        .await
+        .unwrap();
+    assert!(
+        closed_by_relay(&mut seventh).await,
+        "past the per-address limit"
+    );
+    drop(idle);
+    // Places come back when connections close.
+    let healthy = async {
+        loop {
+            let mut stream = tokio::net::TcpStream::connect(relay.relay.addr())
+                .await
+                .unwrap();
+            let request = "GET /healthz HTTP/1.1\r\nHost: kith\r\nConnection: close\r\n\r\n";
+            if stream.write_all(request.as_bytes()).await.is_ok() {
+                let mut raw = Vec::new();
+                let _ = stream.read_to_end(&mut raw).await;
+                if raw.starts_with(b"HTTP/1.1 200") {
+                    return;
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(DEADLINE, healthy)
+        .await
+        .expect("health answers again once idle connections closed");
 }

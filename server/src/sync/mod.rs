@@ -38,6 +38,8 @@ struct Inner {
     access: watch::Sender<u64>,
     /// Open WebSocket connections (shutdown waits for them to finish what they are doing).
     connections: watch::Sender<usize>,
+    /// Of those, the ones that have not joined a workspace.
+    anonymous: watch::Sender<usize>,
     next_connection: AtomicU64,
     /// This process's id in notifications it sends (it ignores its own).
     instance: String,
@@ -94,6 +96,7 @@ impl Hub {
                 rooms: Mutex::new(HashMap::new()),
                 access: watch::Sender::new(0),
                 connections: watch::Sender::new(0),
+                anonymous: watch::Sender::new(0),
                 next_connection: AtomicU64::new(1),
                 instance: uuid::Uuid::new_v4().to_string(),
                 dirty: Mutex::new(HashMap::new()),
@@ -133,6 +136,20 @@ impl Hub {
     pub fn connection(&self) -> ConnectionGuard {
         self.inner.connections.send_modify(|n| *n += 1);
         ConnectionGuard { hub: self.clone() }
+    }
+
+    /// A place for a WebSocket that has not joined a workspace yet, or `None` when `limit`
+    /// of them are open already.
+    pub fn anonymous(&self, limit: usize) -> Option<AnonymousGuard> {
+        let mut taken = false;
+        self.inner.anonymous.send_if_modified(|n| {
+            taken = *n < limit;
+            if taken {
+                *n += 1;
+            }
+            taken
+        });
+        taken.then(|| AnonymousGuard { hub: self.clone() })
     }
 
     /// Waits until every connection has ended, at most `limit`.
@@ -298,6 +315,17 @@ pub struct ConnectionGuard {
 impl Drop for ConnectionGuard {
     fn drop(&mut self) {
         self.hub.inner.connections.send_modify(|n| *n -= 1);
+    }
+}
+
+/// A WebSocket's place among those not joined yet.
+pub struct AnonymousGuard {
+    hub: Hub,
+}
+
+impl Drop for AnonymousGuard {
+    fn drop(&mut self) {
+        self.hub.inner.anonymous.send_modify(|n| *n -= 1);
     }
 }
 
