@@ -35,6 +35,8 @@ pub struct AppState {
     /// WebSockets not joined yet, at most (the rest of the connection limit stays for
     /// signed-in clients, the API and `/healthz`).
     pub max_anonymous_sockets: usize,
+    /// Reverse proxies whose forwarded client addresses are believed.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// Time to join after connecting; silence after which a socket closes.
     pub handshake_timeout: std::time::Duration,
     pub idle_timeout: std::time::Duration,
@@ -69,6 +71,7 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
         max_frame_bytes: config.max_frame_bytes,
         workspace_quota_bytes: config.workspace_quota_bytes,
         hsts: config.hsts,
+        trusted_proxies: config.trusted_proxies.clone().into(),
         max_anonymous_sockets: (config.connection_limit() / 4).max(1),
         handshake_timeout: config.socket_timeouts().0,
         idle_timeout: config.socket_timeouts().1,
@@ -84,12 +87,13 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
         header_timeout: config.socket_timeouts().0,
     };
     tracing::info!(max_connections = limits.total, "connection limits");
+    let state_proxies = state.trusted_proxies.clone();
     let router = app(state, &config.dist);
     let task = tokio::spawn(serve::serve(
         listener,
         router,
         limits,
-        config.trusted_proxies.clone().into(),
+        state_proxies,
         connections,
         shutdown.clone(),
     ));

@@ -28,7 +28,14 @@ struct Env {
 
 impl Env {
     async fn start(backend: Backend) -> Self {
-        let (relay, dir, url) = support::relay(backend).await;
+        Self::start_with(backend, |_| {}).await
+    }
+
+    async fn start_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut kith_server::Config),
+    ) -> Self {
+        let (relay, dir, url) = support::relay_with(backend, configure).await;
         sqlx::any::install_default_drivers();
         let db = sqlx::AnyPool::connect(&url).await.expect("test connects");
         let api = Api::new(relay.addr());
@@ -1012,6 +1019,106 @@ async fn repeated_failed_sign_ins_are_rate_limited(backend: Backend) {
 on_both_backends!(
     sign_in_rate_limit,
     repeated_failed_sign_ins_are_rate_limited
+);
+
+async fn sign_in_from(env: &Env, client: &str, email: &str, password: &str) -> Response {
+    Request::new("POST", "/api/auth/signin")
+        .header("X-Forwarded-For", &format!("198.51.100.9, {client}"))
+        .json(&json!({ "email": email, "password": password }))
+        .send(env.relay.addr())
+        .await
+}
+
+async fn limits_behind_a_proxy(backend: Backend) {
+    // The relay behind a TLS proxy at 127.0.0.1: every request arrives from there.
+    let env = Env::start_with(backend, |c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    env.sign_up("owner@example.com", "Owner").await;
+    // One client guessing at many accounts is stopped …
+    let mut limited = None;
+    for n in 0..40 {
+        let response =
+            sign_in_from(&env, "203.0.113.7", &format!("guess{n}@example.com"), "x").await;
+        if response.status == 429 {
+            limited = Some(n);
+            break;
+        }
+    }
+    assert_eq!(
+        limited,
+        Some(30),
+        "stopped after 30 attempts from one client address"
+    );
+    // … without locking out everyone else behind the same proxy.
+    let owner = sign_in_from(&env, "203.0.113.8", "owner@example.com", PASSWORD).await;
+    assert_eq!(owner.status, 200, "{}", owner.text());
+    // Guesses at one account from many addresses are slowed (never locked for long).
+    let mut slowed = None;
+    for n in 0..20 {
+        let response =
+            sign_in_from(&env, &format!("192.0.2.{n}"), "owner@example.com", "wrong").await;
+        if response.status == 429 {
+            let wait: u64 = response.header("retry-after").unwrap().parse().unwrap();
+            assert!(wait <= 60, "a backoff, not a lockout: {wait} s");
+            slowed = Some(n);
+            break;
+        }
+    }
+    assert_eq!(slowed, Some(10), "free failures per account, then a delay");
+
+    // Sign-ups are limited per client address too.
+    let mut refused = None;
+    for n in 0..30 {
+        let response = Request::new("POST", "/api/auth/signup")
+            .header("X-Forwarded-For", "203.0.113.50")
+            .json(&json!({ "email": format!("new{n}@example.com"), "password": PASSWORD, "name": "New" }))
+            .send(env.relay.addr())
+            .await;
+        if response.status == 429 {
+            refused = Some(n);
+            break;
+        }
+        assert_eq!(response.status, 201, "{}", response.text());
+    }
+    assert_eq!(refused, Some(20));
+    let elsewhere = Request::new("POST", "/api/auth/signup")
+        .header("X-Forwarded-For", "203.0.113.51")
+        .json(&json!({ "email": "someone@example.com", "password": PASSWORD, "name": "Someone" }))
+        .send(env.relay.addr())
+        .await;
+    assert_eq!(elsewhere.status, 201);
+    env.stop().await;
+}
+on_both_backends!(
+    limits_follow_the_real_client_behind_a_trusted_proxy,
+    limits_behind_a_proxy
+);
+
+async fn forwarded_headers_from_strangers_are_ignored(backend: Backend) {
+    let env = Env::start(backend).await;
+    // Not a trusted proxy: changing X-Forwarded-For does not make a new client.
+    let mut limited = None;
+    for n in 0..40 {
+        let response = sign_in_from(
+            &env,
+            &format!("203.0.113.{n}"),
+            &format!("g{n}@example.com"),
+            "x",
+        )
+        .await;
+        if response.status == 429 {
+            limited = Some(n);
+            break;
+        }
+    }
+    assert_eq!(limited, Some(30));
+    env.stop().await;
+}
+on_both_backends!(
+    spoofed_forwarded_addresses_change_nothing,
+    forwarded_headers_from_strangers_are_ignored
 );
 
 async fn malformed_requests_get_clear_errors(backend: Backend) {

@@ -21,11 +21,14 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// `POST /api/auth/signup`: a new account, signed in.
 pub async fn sign_up(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<SignUp>,
 ) -> Result<(StatusCode, Json<Session>), Error> {
     let email = valid_email(&body.email)?;
     let name = valid_name("Your name", &body.name)?;
     valid_password(&body.password)?;
+    // Counted before the look-up: it also slows probing which emails have accounts.
+    state.api.limiter.sign_up(ip)?;
     let taken: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(&email)
         .fetch_optional(state.db.pool())

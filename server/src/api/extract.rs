@@ -135,20 +135,45 @@ fn unauthorized(message: &str) -> Error {
     Error::api(ErrorCode::Unauthorized, message)
 }
 
-/// The address the request came from (the unspecified address when the server was not
-/// started with connection info).
+/// The address the request came from: the connecting address, or when that is one of the
+/// relay's trusted proxies, the client address the proxies forwarded in `X-Forwarded-For`
+/// (the right-most entry that is not a trusted proxy). The unspecified address when the
+/// server was not started with connection info.
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip())
-                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-        ))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        Ok(Self(client_address(peer, parts, &state.trusted_proxies)))
     }
+}
+
+fn client_address(peer: IpAddr, parts: &Parts, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    // Each proxy appends the address it was reached from: read from the right, past our own.
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in forwarded.into_iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            // Garbage from the client side of the chain: the last address we could trust.
+            Err(_) => break,
+        }
+    }
+    peer
 }

@@ -62,9 +62,23 @@ fn dummy_hash() -> Result<&'static str, Error> {
     Ok(DUMMY.get_or_init(|| hash))
 }
 
+/// Hashes running at once at most: each takes ~19 MiB (argon2's default memory cost), so
+/// a burst of sign-ups queues here instead of taking gigabytes.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        tokio::sync::Semaphore::new(cores * 2)
+    })
+}
+
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("password permits: {e}")))?;
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| Error::Internal(format!("password task: {e}")))?
