@@ -857,6 +857,40 @@ async fn invite_links_join_until_revoked_or_expired(backend: Backend) {
         201
     );
 
+    // Removed means removed: the link Kim joined with does not let her back in …
+    let remove_kim = format!("/api/workspaces/{}/members/{}", ws.id, kim.user.id);
+    assert_eq!(
+        env.api.delete(&remove_kim, Some(&owner.token)).await.status,
+        204
+    );
+    let back = env.api.post_empty(&accept, Some(&kim.token)).await;
+    error(&back, 410, ErrorCode::InviteExpired);
+    assert!(back.text().contains("removed"), "{}", back.text());
+    assert!(env.me(&kim.token).await.json::<Me>().workspaces.is_empty());
+    // … while a link made after the removal does, and the old one still works for others.
+    let fresh: Invite = env.invite(&owner.token, &ws.id, Role::Viewer).await.json();
+    let fresh_accept = format!("/api/invites/{}/accept", fresh.token.clone().unwrap());
+    assert_eq!(
+        env.api
+            .post_empty(&fresh_accept, Some(&kim.token))
+            .await
+            .status,
+        201
+    );
+    let revoke_fresh = format!("/api/workspaces/{}/invites/{}", ws.id, fresh.id);
+    assert_eq!(
+        env.api
+            .delete(&revoke_fresh, Some(&owner.token))
+            .await
+            .status,
+        204
+    );
+    let lee = env.sign_up("lee.new@example.com", "Lee").await;
+    assert_eq!(
+        env.api.post_empty(&accept, Some(&lee.token)).await.status,
+        201
+    );
+
     // Revoked: preview and accept say so, and the list no longer shows it.
     let revoke = format!("/api/workspaces/{}/invites/{}", ws.id, invite.id);
     assert_eq!(
@@ -886,7 +920,7 @@ async fn invite_links_join_until_revoked_or_expired(backend: Backend) {
         )
         .await
         .json();
-    assert!(listed.is_empty());
+    assert!(listed.is_empty(), "{listed:?}");
     assert!(env.me(&lee.token).await.json::<Me>().workspaces.is_empty());
 
     // Expired: the same.

@@ -24,3 +24,12 @@ INSERT INTO record_sizes (workspace_id, record_id, stored_bytes)
 
 UPDATE workspaces SET stored_bytes =
     (SELECT COALESCE(SUM(LENGTH(bytes)), 0) FROM changes WHERE changes.workspace_id = workspaces.id);
+
+-- Who was removed from a workspace and when: an invite link made before the removal no
+-- longer admits them (a new link does).
+CREATE TABLE removals (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    removed_at BIGINT NOT NULL,
+    PRIMARY KEY (workspace_id, user_id)
+);

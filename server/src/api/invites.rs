@@ -205,6 +205,8 @@ pub async fn accept(
         "INSERT INTO memberships (workspace_id, user_id, role, joined_at) \
          SELECT workspace_id, $1, role, $2 FROM invites \
          WHERE token_hash = $3 AND revoked_at IS NULL AND expires_at > $2 \
+           AND NOT EXISTS (SELECT 1 FROM removals r WHERE r.workspace_id = invites.workspace_id \
+             AND r.user_id = $1 AND r.removed_at >= invites.created_at) \
          ON CONFLICT (workspace_id, user_id) DO NOTHING",
     )
     .bind(&signed_in.user.id)
@@ -214,15 +216,31 @@ pub async fn accept(
     .await?
     .rows_affected()
         == 1;
-    let invite: Option<(String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT workspace_id, expires_at, revoked_at FROM invites WHERE token_hash = $1",
+    let invite: Option<(String, i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT workspace_id, expires_at, revoked_at, created_at FROM invites \
+         WHERE token_hash = $1",
     )
     .bind(&token_hash)
     .fetch_optional(&mut *tx)
     .await?;
-    let (workspace, expires_at, revoked_at) = invite.ok_or_else(unknown_link)?;
+    let (workspace, expires_at, revoked_at, created_at) = invite.ok_or_else(unknown_link)?;
     if !joined && (revoked_at.is_some() || expires_at <= now) {
         return Err(dead_link());
+    }
+    if !joined {
+        let removed: Option<i64> = sqlx::query_scalar(
+            "SELECT removed_at FROM removals WHERE workspace_id = $1 AND user_id = $2",
+        )
+        .bind(&workspace)
+        .bind(&signed_in.user.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if removed.is_some_and(|at| at >= created_at) {
+            return Err(Error::api(
+                ErrorCode::InviteExpired,
+                "You were removed from this workspace after this link was made. Ask for a new one.",
+            ));
+        }
     }
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT w.name, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \

@@ -235,6 +235,18 @@ pub async fn remove(
         .bind(&target)
         .execute(&mut *tx)
         .await?;
+    if !leaving {
+        // Links made before now no longer let them back in.
+        sqlx::query(
+            "INSERT INTO removals (workspace_id, user_id, removed_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (workspace_id, user_id) DO UPDATE SET removed_at = excluded.removed_at",
+        )
+        .bind(&id)
+        .bind(&target)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     state.hub.recheck_access().await;
     Ok(StatusCode::NO_CONTENT)
