@@ -10,8 +10,15 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
-    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    #[error("unsupported database URL scheme {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedDatabase(String),
+    #[error("could not reach the database at {0}: {1}")]
+    Unreachable(String, String),
+    #[error(
+        "the database file is damaged ({0}); restore it from a backup (or recover it with \
+         sqlite3's .recover) before starting the relay"
+    )]
+    Damaged(String),
     #[error(
         "the database is at schema version {found}, newer than this relay knows ({known}); \
          run a newer relay"

@@ -38,6 +38,16 @@ pub fn app(state: AppState, dist: &Path) -> Router {
 
 /// Liveness and readiness: answers 200 only when the database answers.
 async fn healthz(State(state): State<AppState>) -> Response {
+    if let Some(problem) = state.db.damaged() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({
+                "status": "damaged",
+                "message": format!("the database file is damaged ({problem}); restore it from a backup"),
+            })),
+        )
+            .into_response();
+    }
     match state.db.schema_version().await {
         Ok(schema_version) => Json(serde_json::json!({
             "status": "ok",
@@ -47,6 +57,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
         }))
         .into_response(),
         Err(e) => {
+            state.db.noticed(&e);
             tracing::error!(error = %e, "health check: database unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -8,10 +8,12 @@
 //! later can fail with "database is locked" instead of waiting.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 use crate::Error;
 
@@ -56,6 +58,16 @@ pub struct Db {
     pool: AnyPool,
     dialect: Dialect,
     url: String,
+    health: Arc<Health>,
+}
+
+/// What the relay knows of its database file's integrity.
+#[derive(Debug, Default)]
+struct Health {
+    /// Why the database is considered damaged; once set, nothing is written or acked.
+    damaged: Mutex<Option<String>>,
+    /// An integrity check is running (at most one at a time).
+    checking: AtomicBool,
 }
 
 impl Db {
@@ -78,9 +90,36 @@ impl Db {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Dialect::Postgres, url.to_string())
         } else {
-            return Err(Error::UnsupportedDatabase(url.to_string()));
+            // Only the scheme: the rest may hold a password.
+            let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+            return Err(Error::UnsupportedDatabase(scheme.to_string()));
         };
         let options = AnyConnectOptions::from_str(&url)?;
+        // One direct connection first: when the database cannot be reached, say why (refused,
+        // unknown host, wrong password) rather than the pool's "timed out".
+        match tokio::time::timeout(
+            Duration::from_secs(10),
+            AnyConnection::connect_with(&options),
+        )
+        .await
+        {
+            // A damaged SQLite file fails the pool's set-up in odd ways: check it first.
+            Ok(Ok(mut conn)) => {
+                if dialect == Dialect::Sqlite
+                    && let Some(problem) = integrity_problem(&mut conn).await?
+                {
+                    return Err(Error::Damaged(problem));
+                }
+                drop(conn);
+            }
+            Ok(Err(e)) => return Err(Error::Unreachable(redacted(&url), e.to_string())),
+            Err(_) => {
+                return Err(Error::Unreachable(
+                    redacted(&url),
+                    "no answer within 10 s".into(),
+                ));
+            }
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(match dialect {
                 Dialect::Sqlite => 8,
@@ -103,9 +142,70 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        let db = Self { pool, dialect, url };
+        let db = Self {
+            pool,
+            dialect,
+            url,
+            health: Arc::default(),
+        };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// Why the database is considered damaged, if it is: `/healthz` says so and nothing is
+    /// written (so nothing is acked into a damaged file).
+    pub fn damaged(&self) -> Option<String> {
+        self.health
+            .damaged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Called with every error the write path meets: corruption marks the database damaged at
+    /// once; any other database error runs an integrity check in the background (one at a
+    /// time), since a damaged page often first shows as an odd error.
+    pub fn noticed(&self, error: &Error) {
+        let Error::Database(e) = error else { return };
+        if is_corruption(e) {
+            self.mark_damaged(e.to_string());
+            return;
+        }
+        if self.dialect != Dialect::Sqlite
+            || !matches!(e, sqlx::Error::Database(_))
+            || self.health.checking.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        let db = self.clone();
+        tokio::spawn(async move {
+            let checked = match db.pool.acquire().await {
+                Ok(mut conn) => integrity_problem(&mut conn).await,
+                Err(e) => Err(e.into()),
+            };
+            match checked {
+                Ok(Some(problem)) => db.mark_damaged(problem),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "integrity check could not run"),
+            }
+            db.health.checking.store(false, Ordering::Release);
+        });
+    }
+
+    fn mark_damaged(&self, why: String) {
+        let mut damaged = self
+            .health
+            .damaged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if damaged.is_none() {
+            tracing::error!(
+                problem = %why,
+                "the database file is damaged: the relay stops writing to it; restore it from a \
+                 backup (or recover it with sqlite3's .recover) and restart"
+            );
+            *damaged = Some(why);
+        }
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -212,6 +312,41 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// What SQLite's quick check finds wrong with the file, if anything.
+async fn integrity_problem(conn: &mut AnyConnection) -> Result<Option<String>, Error> {
+    let found: Result<Vec<String>, sqlx::Error> = sqlx::query_scalar("PRAGMA quick_check(5)")
+        .fetch_all(&mut *conn)
+        .await;
+    Ok(match found {
+        Ok(lines) if lines.len() == 1 && lines[0] == "ok" => None,
+        Ok(lines) => Some(lines.join("; ")),
+        Err(e) if is_corruption(&e) => Some(e.to_string()),
+        Err(e) => return Err(e.into()),
+    })
+}
+
+/// SQLite says the file is damaged or not a database (primary codes 11 and 26).
+fn is_corruption(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(e) = error else {
+        return false;
+    };
+    e.code()
+        .and_then(|code| code.parse::<i64>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 11 | 26))
+}
+
+/// `url` without a password, for messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{}{user}@{}", &url[..scheme_end + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
     }
 }
 

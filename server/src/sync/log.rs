@@ -121,6 +121,31 @@ pub async fn append(
     pusher: Pusher<'_>,
     changes: &[(String, CheckedChange)],
 ) -> Result<Outcome, Error> {
+    watched(db, append_in(db, workspace, pusher, changes)).await
+}
+
+/// Runs a write unless the database is known to be damaged; its errors are shown to the
+/// integrity watch.
+async fn watched<T>(
+    db: &Db,
+    write: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    if let Some(why) = db.damaged() {
+        return Err(Error::Damaged(why));
+    }
+    let result = write.await;
+    if let Err(e) = &result {
+        db.noticed(e);
+    }
+    result
+}
+
+async fn append_in(
+    db: &Db,
+    workspace: &str,
+    pusher: Pusher<'_>,
+    changes: &[(String, CheckedChange)],
+) -> Result<Outcome, Error> {
     let mut tx = db.pool().begin().await?;
     // The first statement is a write: the workspace row's lock (and SQLite's write lock).
     let row: Option<(i64, i64)> = sqlx::query_as(
@@ -323,6 +348,10 @@ pub enum Erasure {
 /// in one transaction. Erasing an erased record changes nothing; a record the log never held
 /// leaves no mark (marks are permanent and every device downloads them).
 pub async fn erase(db: &Db, workspace: &str, user: &str, record: &str) -> Result<Erasure, Error> {
+    watched(db, erase_in(db, workspace, user, record)).await
+}
+
+async fn erase_in(db: &Db, workspace: &str, user: &str, record: &str) -> Result<Erasure, Error> {
     let mut tx = db.pool().begin().await?;
     let head: Option<i64> =
         sqlx::query_scalar("UPDATE workspaces SET head = head WHERE id = $1 RETURNING head")

@@ -38,7 +38,7 @@ pub async fn relay_with(
     (relay, dir, url)
 }
 
-fn config_on(dir: &tempfile::TempDir, database_url: &str) -> Config {
+pub fn config_on(dir: &tempfile::TempDir, database_url: &str) -> Config {
     let mut config = Config::local(dir.path());
     config.database_url = Some(database_url.to_string());
     config.dist = dir.path().join("no-dist");
