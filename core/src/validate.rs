@@ -20,6 +20,52 @@ fn invalid(message: impl Into<String>) -> Invalid {
     }
 }
 
+/// Characters that change how text around them is shown without being seen: Unicode format
+/// characters (zero-width spaces and joiners, direction marks, the soft hyphen, tags…).
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Bidirectional overrides and isolates: they can make a name read as something else
+/// ("evil" + U+202E + "gnp.exe" shows as "evilexe.png"). Direction marks (U+200E, U+200F)
+/// are fine inside right-to-left text.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A name people are shown by (an account's or a workspace's): trimmed, 1 to `max_chars`
+/// characters, no line breaks or control characters, no direction overrides, and something
+/// visible in it. Zero-width joiners stay allowed inside (emoji, Persian, Indic scripts).
+pub fn display_name(what: &str, input: &str, max_chars: usize) -> Result<String, Invalid> {
+    let name = input.trim_matches(|c: char| c.is_whitespace() || is_invisible(c));
+    if name.is_empty() {
+        return Err(invalid(format!("{what} is empty.")));
+    }
+    if name.chars().count() > max_chars {
+        return Err(invalid(format!(
+            "{what} can be at most {max_chars} characters long."
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "{what} cannot contain line breaks or control characters."
+        )));
+    }
+    if name.chars().any(is_bidi_control) {
+        return Err(invalid(format!(
+            "{what} cannot contain characters that reverse the direction of text."
+        )));
+    }
+    if name.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err(invalid(format!("{what} has nothing visible in it.")));
+    }
+    Ok(name.to_string())
+}
+
 /// An email address: trimmed, domain lower-cased.
 pub fn email(input: &str) -> Result<String, Invalid> {
     let text = input.trim();
@@ -30,6 +76,11 @@ pub fn email(input: &str) -> Result<String, Invalid> {
         return Err(invalid(format!(
             "“{text}” has spaces; an email address has none."
         )));
+    }
+    if text.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return Err(invalid(
+            "This email address holds invisible or control characters; type it again.",
+        ));
     }
     let Some((local, domain)) = text.rsplit_once('@') else {
         return Err(invalid(format!(
@@ -160,6 +211,36 @@ pub fn date(input: &str) -> Result<String, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names_are_visible_and_keep_their_direction() {
+        let name = |s: &str| display_name("Name", s, 100);
+        assert_eq!(name("  Ana Lima ").unwrap(), "Ana Lima");
+        assert_eq!(name("\u{200B}Ana\u{FEFF}").unwrap(), "Ana");
+        assert!(name("\u{200B}\u{200D}\u{2060}").is_err(), "invisible only");
+        assert!(name("\u{202E}\u{200B}").is_err());
+        let flipped = name("Ana\u{202E}gnp.exe").unwrap_err().message;
+        assert!(flipped.contains("direction"), "{flipped}");
+        assert!(name("a\u{2067}b").is_err(), "isolates too");
+        assert!(name("Ana\nLima").is_err());
+        // Joiners and direction marks inside real text are fine.
+        assert!(name("👩\u{200D}💻 Team").is_ok());
+        assert!(name("می\u{200C}خواهم").is_ok());
+        assert!(name("שלום\u{200F} Ltd").is_ok());
+    }
+
+    #[test]
+    fn emails_with_invisible_or_control_characters_are_refused() {
+        for bad in [
+            "ana\u{200B}@example.com",
+            "ana@exa\u{202E}mple.com",
+            "ana\u{0007}@example.com",
+            "\u{FEFF}ana@example.com",
+        ] {
+            assert!(email(bad).is_err(), "{bad:?}");
+        }
+        assert!(email("ana@example.com").is_ok());
+    }
 
     #[test]
     fn emails() {

@@ -317,6 +317,19 @@ async fn bad_sign_up_input_is_refused_and_creates_nothing(backend: Backend) {
             "at most 100",
         ),
         ("name@example.com", PASSWORD, "line\nbreak", "control"),
+        (
+            "name@example.com",
+            PASSWORD,
+            "\u{200B}\u{2060}\u{200D}",
+            "empty",
+        ),
+        (
+            "name@example.com",
+            PASSWORD,
+            "Ana\u{202E}gnp.exe",
+            "direction",
+        ),
+        ("na\u{200B}me@example.com", PASSWORD, "Bad", "invisible"),
     ];
     for (email, password, name, hint) in cases {
         let response = env
@@ -1288,4 +1301,31 @@ async fn two_owners_leaving_at_once_leave_one_owner(backend: Backend) {
 on_both_backends!(
     concurrent_owners,
     two_owners_leaving_at_once_leave_one_owner
+);
+
+async fn control_characters_in_ids(backend: Backend) {
+    let env = Env::start(backend).await;
+    let owner = env.sign_up("owner@example.com", "Owner").await;
+    // The same answer as for any id that does not exist, on both back ends.
+    for path in [
+        "/api/workspaces/abc%00def",
+        "/api/workspaces/%00/members",
+        "/api/invites/tok%00en",
+        "/api/workspaces/abc%1Fdef/invites",
+    ] {
+        let response = env.api.get(path, Some(&owner.token)).await;
+        error(&response, 404, ErrorCode::NotFound);
+    }
+    let ws = env.create_workspace(&owner.token, "Sales").await;
+    let refused =
+        support::ws::Device::join(env.relay.addr(), &owner.token, &format!("{}\0", ws.id), 0)
+            .await
+            .err()
+            .expect("refused");
+    assert_eq!(refused.0, kith_core::protocol::CloseCode::Forbidden.code());
+    env.stop().await;
+}
+on_both_backends!(
+    ids_with_control_characters_are_not_found,
+    control_characters_in_ids
 );

@@ -44,6 +44,10 @@ pub async fn authorize(
     token: &str,
     workspace: &str,
 ) -> Result<Result<Access, Denied>, Error> {
+    // No id holds a control character; PostgreSQL would refuse a NUL with an error.
+    if workspace.chars().any(char::is_control) {
+        return Ok(Err(Denied::Forbidden));
+    }
     let user = match authenticate(db, token).await? {
         Ok(user) => user,
         Err(denied) => return Ok(Err(denied)),

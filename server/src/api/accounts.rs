@@ -259,21 +259,7 @@ fn valid_password(password: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// A person's or a workspace's name: trimmed, 1 to 100 characters, no control characters.
+/// A person's or a workspace's name ([`kith_core::validate::display_name`]).
 pub fn valid_name(what: &str, input: &str) -> Result<String, Error> {
-    let name = input.trim();
-    if name.is_empty() {
-        return Err(invalid(format!("{what} is empty.")));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(invalid(format!(
-            "{what} can be at most {MAX_NAME_CHARS} characters long."
-        )));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(invalid(format!(
-            "{what} cannot contain line breaks or control characters."
-        )));
-    }
-    Ok(name.to_string())
+    kith_core::validate::display_name(what, input, MAX_NAME_CHARS).map_err(|e| invalid(e.message))
 }

@@ -82,11 +82,26 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        // No id holds a control character (PostgreSQL would fail on a NUL): nothing there.
+        if has_encoded_control(parts.uri.path()) {
+            return Err(Error::NotFound);
+        }
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(value)) => Ok(Self(value)),
             Err(rejection) => Err(Error::api(ErrorCode::BadRequest, rejection.body_text())),
         }
     }
+}
+
+/// Whether a percent-encoded control character (`%00`–`%1F`, `%7F`) is in `path`.
+fn has_encoded_control(path: &str) -> bool {
+    path.as_bytes().windows(3).any(|w| {
+        w[0] == b'%'
+            && std::str::from_utf8(&w[1..])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                .is_some_and(|b| b < 0x20 || b == 0x7f)
+    })
 }
 
 /// The user behind a live session token (`Authorization: Bearer <token>`).
