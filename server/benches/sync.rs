@@ -217,6 +217,8 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = kith_server::Config::local(dir.path());
     config.dist = dir.path().join("no-dist");
+    // Every client of this run connects from 127.0.0.1: one address, many honest sockets.
+    config.max_connections_per_address = usize::MAX;
     let relay = kith_server::spawn(config).await.unwrap();
     let url = format!("ws://{}", relay.addr());
     let db_url = format!("sqlite://{}", dir.path().join("kith.db").display());
