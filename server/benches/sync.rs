@@ -7,7 +7,10 @@
 //!   rows into a SQLite file with the same settings;
 //! - bootstrap of a new device for a 10k-record workspace vs reading the same bytes from
 //!   SQLite plus moving them over a loopback TCP socket;
-//! - N concurrent joined sockets (default 1,000): time for one edit to reach all of them.
+//! - N concurrent joined sockets (default 1,000): time for one edit to reach all of them;
+//! - under abuse, on a relay with its default limits: an honest member's push→ack latency with
+//!   10,000 idle anonymous sockets opened at it, and while another workspace pushes at its
+//!   limits, each vs the same relay idle; memory with the sockets open and after they close.
 
 use std::time::{Duration, Instant};
 
@@ -32,23 +35,28 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Users, sessions, a workspace and memberships straight into the relay's database.
 async fn seed(db_url: &str, users: usize) -> Vec<String> {
+    seed_in(db_url, WORKSPACE, "user", users).await
+}
+
+/// `users` members of a new `workspace`, with ids `<prefix>-<n>`; returns their tokens.
+async fn seed_in(db_url: &str, workspace: &str, prefix: &str, users: usize) -> Vec<String> {
     let mut conn = sqlx::SqliteConnection::connect(db_url).await.unwrap();
     sqlx::query("INSERT INTO workspaces (id, name, created_at, head) VALUES ($1, 'Bench', 0, 0)")
-        .bind(WORKSPACE)
+        .bind(workspace)
         .execute(&mut conn)
         .await
         .unwrap();
     let mut tx = conn.begin().await.unwrap();
     let mut tokens = Vec::new();
     for i in 0..users {
-        let id = format!("user-{i}");
-        let token = format!("bench-token-{i:06}");
+        let id = format!("{prefix}-{i}");
+        let token = format!("bench-token-{prefix}-{i:06}");
         sqlx::query(
             "INSERT INTO users (id, email, name, password_hash, created_at) \
              VALUES ($1, $2, $3, 'x', 0)",
         )
         .bind(&id)
-        .bind(format!("u{i}@example.com"))
+        .bind(format!("{prefix}{i}@example.com"))
         .bind(format!("User {i}"))
         .execute(&mut *tx)
         .await
@@ -67,7 +75,7 @@ async fn seed(db_url: &str, users: usize) -> Vec<String> {
             "INSERT INTO memberships (workspace_id, user_id, role, joined_at) \
              VALUES ($1, $2, 'member', 0)",
         )
-        .bind(WORKSPACE)
+        .bind(workspace)
         .bind(&id)
         .execute(&mut *tx)
         .await
@@ -99,6 +107,10 @@ async fn recv(socket: &mut Socket) -> ServerMessage {
 
 /// Opens a socket and joins the workspace from `cursor`, without waiting.
 async fn open(url: &str, token: &str, cursor: u64) -> Socket {
+    open_in(url, WORKSPACE, token, cursor).await
+}
+
+async fn open_in(url: &str, workspace: &str, token: &str, cursor: u64) -> Socket {
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("{url}/ws"))
         .await
         .unwrap();
@@ -113,7 +125,7 @@ async fn open(url: &str, token: &str, cursor: u64) -> Socket {
         &mut socket,
         &ClientMessage::Join {
             token: token.into(),
-            workspace: WORKSPACE.into(),
+            workspace: workspace.into(),
             cursor,
         },
     )
@@ -370,6 +382,197 @@ async fn main() {
         format!("{:.0} MB", rss_kb / 1024.0)
     );
     drop(joined);
+    relay.shutdown().await.unwrap();
+    under_abuse().await;
+}
+
+/// This process's resident memory (relay and clients alike), in MB.
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// `count` single-change pushes, each waited for; the sorted push→ack times.
+async fn honest_pushes(
+    socket: &mut Socket,
+    record: &mut Record,
+    first: u64,
+    count: u64,
+) -> Vec<Duration> {
+    let mut times = Vec::with_capacity(count as usize);
+    for i in first..first + count {
+        let changes = one_change(record, 1_900_000_000_000 + i as i64, &format!("H {i}"));
+        let start = Instant::now();
+        push_acked(socket, i, changes).await;
+        times.push(start.elapsed());
+    }
+    times.sort();
+    times
+}
+
+/// The honest member's latency beside the idle baseline, p50 and p99.
+fn abuse_lines(what: &str, loaded: &[Duration], idle: &[Duration]) {
+    for (label, p) in [("p50", 0.5), ("p99", 0.99)] {
+        let (ours, base) = (percentile(loaded, p), percentile(idle, p));
+        line(
+            &format!("push→ack {what}, {label}"),
+            format!("{:.2} ms", ms(ours)),
+            &format!("push→ack on the idle relay, {label}"),
+            format!("{:.2} ms", ms(base)),
+            ours.as_secs_f64() / base.as_secs_f64(),
+        );
+    }
+}
+
+/// A relay with its default limits (the join timeout raised so idle sockets stay for the
+/// measurement), an honest member, anonymous sockets from 40 loopback addresses, and a noisy
+/// workspace pushing compressed changes that each store the most a change may.
+async fn under_abuse() {
+    const ANONYMOUS: usize = 10_000;
+    println!("\nunder abuse: a relay with its default limits");
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = kith_server::Config::local(dir.path());
+    config.dist = dir.path().join("no-dist");
+    config.handshake_timeout = 600.0;
+    let limit = config.connection_limit();
+    let relay = kith_server::spawn(config).await.unwrap();
+    let addr = relay.addr();
+    let url = format!("ws://{addr}");
+    let db_url = format!("sqlite://{}", dir.path().join("kith.db").display());
+    let honest_token = seed_in(&db_url, WORKSPACE, "user", 1).await.remove(0);
+    const NOISY: &str = "0190a0b0-0000-7000-8000-000000000002";
+    let noisy_token = seed_in(&db_url, NOISY, "noisy", 1).await.remove(0);
+    let author = UserId("user-0".into());
+    let mut honest = open(&url, &honest_token, 0).await;
+    until_caught_up(&mut honest).await;
+    let mut record = person(0, &author);
+    push_acked(&mut honest, 0, pushed(&mut record)).await;
+    let idle = honest_pushes(&mut honest, &mut record, 1, 300).await;
+    let before = rss_mb();
+
+    // (a) Anonymous sockets: upgraded, never saying Hello.
+    let start = Instant::now();
+    let (mut open_sockets, mut refused) = (Vec::with_capacity(ANONYMOUS), 0usize);
+    for i in 0..ANONYMOUS {
+        let source = std::net::Ipv4Addr::new(127, 0, 0, 2 + (i / 250) as u8);
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((source, 0).into()).unwrap();
+        let Ok(tcp) = socket.connect(addr).await else {
+            refused += 1;
+            continue;
+        };
+        match tokio_tungstenite::client_async(format!("{url}/ws"), tcp).await {
+            Ok((ws, _)) => open_sockets.push(ws),
+            Err(_) => refused += 1,
+        }
+    }
+    println!(
+        "{:<48} {:>12}",
+        format!("{ANONYMOUS} anonymous sockets tried"),
+        format!(
+            "{} open, {refused} refused in {:.1} s (limit {limit}, a quarter for these)",
+            open_sockets.len(),
+            start.elapsed().as_secs_f64()
+        )
+    );
+    let loaded = honest_pushes(&mut honest, &mut record, 1_000, 300).await;
+    abuse_lines(
+        &format!("with {} idle anonymous sockets", open_sockets.len()),
+        &loaded,
+        &idle,
+    );
+    let with_sockets = rss_mb();
+    drop(open_sockets);
+    // Closing is the relay noticing each socket end; an honest round of pushes lets it.
+    honest_pushes(&mut honest, &mut record, 2_000, 100).await;
+    let after = rss_mb();
+    println!(
+        "{:<48} {:>12}",
+        "memory, one process (relay + clients)",
+        format!(
+            "{before:.0} MB idle, {with_sockets:.0} MB with the sockets, {after:.0} MB after they closed"
+        )
+    );
+
+    // (b) Another workspace pushing at its limits: 16 compressed changes a push, each storing
+    // nearly the most a change may (a new record each, so no record limit gets in the way).
+    let noisy = tokio::spawn(async move {
+        let mut socket = open_in(&url, NOISY, &noisy_token, 0).await;
+        until_caught_up(&mut socket).await;
+        let author = UserId("noisy-0".into());
+        let text = "a".repeat(protocol::MAX_CHANGE_BYTES - 4 * 1024);
+        let (mut pushes, mut stored) = (0u64, 0u64);
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(8) {
+            let changes: Vec<PushedChange> = (0..16)
+                .map(|_| {
+                    let mut doc = automerge::AutoCommit::new().with_author(Some(
+                        automerge::Author::from(author.as_str().as_bytes().to_vec()),
+                    ));
+                    automerge::transaction::Transactable::put(
+                        &mut doc,
+                        automerge::ROOT,
+                        "type",
+                        "person",
+                    )
+                    .unwrap();
+                    automerge::transaction::Transactable::put(
+                        &mut doc,
+                        automerge::ROOT,
+                        "x",
+                        text.as_str(),
+                    )
+                    .unwrap();
+                    let mut change = doc.get_last_local_change().unwrap().clone();
+                    stored += change.raw_bytes().len() as u64;
+                    PushedChange {
+                        record: RecordId::new().to_string(),
+                        bytes: change.bytes().into_owned(),
+                    }
+                })
+                .collect();
+            send(
+                &mut socket,
+                &ClientMessage::Push {
+                    batch: pushes,
+                    changes,
+                },
+            )
+            .await;
+            loop {
+                match recv(&mut socket).await {
+                    ServerMessage::Ack { .. } | ServerMessage::PushRefused { .. } => break,
+                    _ => {}
+                }
+            }
+            pushes += 1;
+        }
+        (pushes, stored, started.elapsed())
+    });
+    let loaded = honest_pushes(&mut honest, &mut record, 3_000, 300).await;
+    let (pushes, stored, took) = noisy.await.unwrap();
+    println!(
+        "{:<48} {:>12}",
+        "noisy workspace (compressed, inflating pushes)",
+        format!(
+            "{pushes} pushes, {:.0} MB stored, {:.0} MB/s",
+            stored as f64 / 1e6,
+            stored as f64 / 1e6 / took.as_secs_f64()
+        )
+    );
+    abuse_lines(
+        "while another workspace pushes at its limits",
+        &loaded,
+        &idle,
+    );
+    drop(honest);
     relay.shutdown().await.unwrap();
 }
 
