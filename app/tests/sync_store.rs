@@ -1049,7 +1049,7 @@ async fn refused_changes_are_kept_and_said_and_a_full_relay_stops_the_sending() 
         .unwrap();
     let relay = ScriptedRelay::new();
     let account = AccountState(RwSignal::new(Some(account("t1"))));
-    let _engine = SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+    let engine = SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
     connect(&relay, 1, "t1", 0).await;
     relay.send(&joined(Role::Member, 0));
     let (batch, _) = pushed(&relay).await;

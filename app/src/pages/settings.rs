@@ -57,8 +57,8 @@ pub fn Settings() -> impl IntoView {
                 let problems = ws.problems.get();
                 (!problems.is_empty()).then(|| view! {
                     <section class="card" aria-labelledby="settings-problems" data-testid="settings-problems">
-                        <h2 class="card__title" id="settings-problems">"Unreadable entries"</h2>
-                        <p class="muted">"These were found in this device's storage and could not be read. They are kept untouched; everything else works."</p>
+                        <h2 class="card__title" id="settings-problems">"Problems"</h2>
+                        <p class="muted">"What Kith could not read from this device's storage or could not send to the relay. Everything concerned is kept on this device, untouched; everything else works."</p>
                         <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
                     </section>
                 })

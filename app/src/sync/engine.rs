@@ -112,8 +112,10 @@ struct Conn {
     outbox_after: u64,
     outbox_drained: bool,
     upload: Option<Upload>,
-    /// The relay refused pushes as read-only: keep everything, send nothing more.
+    /// The relay refused pushes as read-only or full: keep everything, send nothing more.
     push_stopped: bool,
+    /// The relay said the workspace is full.
+    relay_full: bool,
     /// An erasure sent and not answered yet: (batch, record).
     erasing: Option<(u64, String)>,
 }
@@ -321,6 +323,7 @@ impl Engine {
             outbox_drained: false,
             upload: None,
             push_stopped: false,
+            relay_full: false,
             erasing: None,
         };
         let end = loop {
@@ -810,6 +813,8 @@ impl Engine {
             // Every later push would be refused too: the batch stays queued (and stored), and
             // sending stops until the next connection (the operator may make room meanwhile).
             conn.push_stopped = true;
+            conn.relay_full = true;
+            self.show_session(conn);
             self.report(format!(
                 "The relay has no room left for this workspace ({message}). What you changed \
                  on this device ({}) is kept here and is sent when there is room again.",
@@ -862,6 +867,10 @@ impl Engine {
         } else if !conn.caught_up {
             SyncStatus::CatchingUp {
                 received: conn.received,
+            }
+        } else if conn.relay_full {
+            SyncStatus::Full {
+                changes: self.pending.get_untracked().max(1),
             }
         } else if conn.in_flight.is_some() || (!conn.queue.is_empty() && !conn.push_stopped) {
             SyncStatus::Syncing {

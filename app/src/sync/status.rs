@@ -28,6 +28,8 @@ pub enum SyncStatus {
     SignInAgain { changes: usize },
     /// The relay says this account is not (or no longer) a member of the workspace.
     NoAccess,
+    /// The relay has no room left for this workspace: changes wait here.
+    Full { changes: usize },
 }
 
 impl SyncStatus {
@@ -43,6 +45,7 @@ impl SyncStatus {
             Self::Offline { .. } => "Offline".into(),
             Self::SignInAgain { .. } => "Sign in again".into(),
             Self::NoAccess => "No access".into(),
+            Self::Full { .. } => "Workspace full".into(),
         }
     }
 
@@ -81,6 +84,10 @@ impl SyncStatus {
                 format!("Sign in again to send {}", changes_text(*changes))
             }
             Self::NoAccess => "You no longer have access to this workspace".into(),
+            Self::Full { changes } => format!(
+                "The relay has no room left for this workspace · {} waiting",
+                changes_text(*changes)
+            ),
         }
     }
 
@@ -101,6 +108,11 @@ impl SyncStatus {
                  invite you again.",
                 self.detail()
             ),
+            Self::Full { .. } => format!(
+                "{}. Nothing is lost: your changes are kept on this device and sent once the \
+                 relay's operator makes room (Kith tries again when it reconnects).",
+                self.detail()
+            ),
             _ => format!("{}.", self.detail().trim_end_matches('…')),
         }
     }
@@ -113,7 +125,7 @@ impl SyncStatus {
             Self::CatchingUp { .. } | Self::Syncing { .. } => "is-syncing",
             Self::Online { .. } => "is-online",
             Self::Offline { .. } => "is-offline",
-            Self::SignInAgain { .. } | Self::NoAccess => "is-blocked",
+            Self::SignInAgain { .. } | Self::NoAccess | Self::Full { .. } => "is-blocked",
         }
     }
 }
