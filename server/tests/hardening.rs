@@ -12,29 +12,13 @@ use kith_core::ids::{RecordId, UserId};
 use kith_core::protocol::{
     CloseCode, MAX_CHANGE_BYTES, MAX_RECORD_BYTES, PushedChange, Refusal, Role,
 };
-use kith_core::record::{Field, Record, RecordKind};
+use kith_core::record::{Field, Record};
 use support::Backend;
 use support::seed::{Person, Seed};
-use support::ws::Device;
+use support::ws::{Device, person_record};
 
 fn now() -> i64 {
     kith_server::now_ms()
-}
-
-/// A new person by `author`, with its two changes (create, name).
-fn person(author: &Person, name: &str) -> (Record, Vec<Vec<u8>>) {
-    let mut record = Record::create(
-        RecordId::new(),
-        RecordKind::Person,
-        &UserId(author.id.clone()),
-        now(),
-    );
-    record
-        .edit(now(), |e| e.set(Field::Name, name))
-        .unwrap()
-        .unwrap();
-    let changes = record.changes();
-    (record, changes)
 }
 
 /// One change made on `record` outside `Record`, as `author` (or with no Author at all), by
@@ -107,7 +91,7 @@ impl Team {
 async fn damaged_and_unreadable(backend: Backend) {
     let t = team(backend, None).await;
     let mut a = t.device(&t.alice).await;
-    let (mut ada, changes) = person(&t.alice, "Ada");
+    let (mut ada, changes) = person_record(&t.alice, "Ada");
     assert_eq!(a.push_record(&ada, &changes).await, 2);
 
     let mut damaged = raw_change(&mut ada, Some(&t.alice.id), None, |d| {
@@ -166,7 +150,7 @@ on_both_backends!(
 async fn sizes_as_stored(backend: Backend) {
     let t = team(backend, None).await;
     let mut a = t.device(&t.alice).await;
-    let (mut ada, changes) = person(&t.alice, "Ada");
+    let (mut ada, changes) = person_record(&t.alice, "Ada");
     a.push_record(&ada, &changes).await;
     // 300 KB of one letter deflates to a few hundred bytes; stored, it would be 300 KB.
     let mut bomb = AutoCommit::load(&ada.save()).unwrap();
@@ -227,7 +211,7 @@ async fn quota(backend: Backend) {
     let notes = "n".repeat(4_000);
     let mut kept = Vec::new();
     let refusal = loop {
-        let (mut record, mut changes) = person(&t.alice, "Someone");
+        let (mut record, mut changes) = person_record(&t.alice, "Someone");
         changes.push(raw_change(&mut record, None, None, |d| {
             d.put(ROOT, "x", notes.as_str()).unwrap();
         }));
@@ -242,12 +226,12 @@ async fn quota(backend: Backend) {
     let count = t.seed.change_count(&t.ours).await;
     // Other workspaces are not affected.
     let mut c = Device::synced(t.relay.addr(), &carol.token, &theirs, 0).await;
-    let (record, changes) = person(&carol, "Carol's contact");
+    let (record, changes) = person_record(&carol, "Carol's contact");
     c.push_record(&record, &changes).await;
     // Erasing makes room again.
     let first = kept.remove(0);
     a.erase(first.id().as_str()).await.expect("erased");
-    let (record, changes) = person(&t.alice, "Fits now");
+    let (record, changes) = person_record(&t.alice, "Fits now");
     a.push_record(&record, &changes).await;
     assert!(t.seed.change_count(&t.ours).await <= count + 3);
     drop((a, c));
@@ -259,7 +243,7 @@ async fn forged(backend: Backend) {
     let t = team(backend, None).await;
     let mut a = t.device(&t.alice).await;
     let mut b = t.device(&t.bob).await;
-    let (mut ada, changes) = person(&t.alice, "Ada");
+    let (mut ada, changes) = person_record(&t.alice, "Ada");
     a.push_record(&ada, &changes).await;
     b.until("Bob has Ada", |d| d.has(&mut ada)).await;
 
@@ -303,7 +287,7 @@ async fn forged(backend: Backend) {
     assert_eq!(t.seed.change_count(&t.ours).await, 3);
 
     // An owner may push others' changes: restoring or uploading a workspace's history.
-    let (bobs_record, bobs_changes) = person(&t.bob, "Bob's contact");
+    let (bobs_record, bobs_changes) = person_record(&t.bob, "Bob's contact");
     a.push_record(&bobs_record, &bobs_changes).await;
     drop((a, b));
     t.stop().await;
@@ -314,7 +298,7 @@ async fn erasure(backend: Backend) {
     let t = team(backend, None).await;
     let mut a = t.device(&t.alice).await;
     let mut b = t.device(&t.bob).await;
-    let (ada, changes) = person(&t.bob, "Ada");
+    let (ada, changes) = person_record(&t.bob, "Ada");
     b.push_record(&ada, &changes).await;
     let head = t.seed.head(&t.ours).await;
 
@@ -343,7 +327,7 @@ async fn keep_alive(backend: Backend) {
         .await;
     let mut watcher = Device::synced(relay.addr(), &alice.token, &ours, 0).await;
     let mut silent = Device::synced(relay.addr(), &bob.token, &ours, 0).await;
-    let (ada, changes) = person(&alice, "Ada");
+    let (ada, changes) = person_record(&alice, "Ada");
     watcher.push_record(&ada, &changes).await;
     silent.viewing(Some(ada.id().as_str())).await;
     // The watcher reads (and so answers the relay's pings) all along; Bob's device stops
@@ -370,7 +354,7 @@ async fn keep_alive(backend: Backend) {
         "{code}: {reason}"
     );
     // Reading all along, the watcher is still connected: its push is acked.
-    let (grace, changes) = person(&alice, "Grace");
+    let (grace, changes) = person_record(&alice, "Grace");
     watcher.push_record(&grace, &changes).await;
     drop(watcher);
     relay.shutdown().await.unwrap();

@@ -10,16 +10,16 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use kith_core::ids::{RecordId, UserId};
+use kith_core::ids::RecordId;
 use kith_core::protocol::{
     ClientMessage, CloseCode, MAX_CHANGE_BYTES, MAX_PUSH_CHANGES, PushedChange, Refusal, Role,
     ServerMessage,
 };
-use kith_core::record::{Field, Record, RecordKind};
+use kith_core::record::{Field, Record};
 use kith_server::Relay;
 use support::Backend;
-use support::seed::{Person, Seed};
-use support::ws::{Client, DEADLINE, Device, Incoming};
+use support::seed::Seed;
+use support::ws::{Client, DEADLINE, Device, Incoming, person_record, rename};
 
 /// A relay for one test and a direct line to its database.
 struct Env {
@@ -53,27 +53,6 @@ impl Env {
 
 fn now() -> i64 {
     kith_server::now_ms()
-}
-
-/// A new person record by `author` named `name`: its create and name changes.
-fn person_record(author: &Person, name: &str) -> (Record, Vec<Vec<u8>>) {
-    let mut record = Record::create(
-        RecordId::new(),
-        RecordKind::Person,
-        &UserId(author.id.clone()),
-        now(),
-    );
-    rename(&mut record, name);
-    let changes = record.changes();
-    (record, changes)
-}
-
-/// One edit of the record's name; returns the change.
-fn rename(record: &mut Record, name: &str) -> Vec<u8> {
-    record
-        .edit(now(), |e| e.set(Field::Name, name))
-        .unwrap()
-        .expect("the edit changed something")
 }
 
 fn pushed(record: &Record, bytes: &[u8]) -> PushedChange {

@@ -12,7 +12,7 @@ use kith_core::ids::{RecordId, UserId};
 use kith_core::protocol::{
     self, ClientMessage, PushedChange, Refusal, Role, ServerMessage, Viewer,
 };
-use kith_core::record::Record;
+use kith_core::record::{Field, Record, RecordKind};
 use tokio_tungstenite::tungstenite::Message;
 
 pub type Socket =
@@ -384,4 +384,25 @@ impl Device {
         }
         (snapshots, changes)
     }
+}
+
+/// A new person record by `author` named `name`: its create and name changes.
+pub fn person_record(author: &super::seed::Person, name: &str) -> (Record, Vec<Vec<u8>>) {
+    let mut record = Record::create(
+        RecordId::new(),
+        RecordKind::Person,
+        &UserId(author.id.clone()),
+        kith_server::now_ms(),
+    );
+    rename(&mut record, name);
+    let changes = record.changes();
+    (record, changes)
+}
+
+/// One edit of the record's name; returns the change.
+pub fn rename(record: &mut Record, name: &str) -> Vec<u8> {
+    record
+        .edit(kith_server::now_ms(), |e| e.set(Field::Name, name))
+        .unwrap()
+        .expect("the edit changed something")
 }
