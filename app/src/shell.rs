@@ -209,6 +209,14 @@ fn SyncAction() -> impl IntoView {
             }
             .into_any(),
         ),
+        Some(SyncStatus::Full { .. }) => Some(
+            view! {
+                <A href=Section::Settings.path() attr:class="sync-action" attr:data-testid="sync-details">
+                    "Details"
+                </A>
+            }
+            .into_any(),
+        ),
         _ => None,
     }
     }

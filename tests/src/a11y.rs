@@ -146,9 +146,30 @@ impl Browser {
             let screen = format!("{shot} at {width}×{height}");
             self.check_accessibility(&screen).await?;
             self.check_no_sideways_scroll(&screen).await?;
+            self.check_content_security_policy(&screen).await?;
             self.screenshot(&format!("{shot}-{size}")).await?;
         }
         self.set_viewport(1440, 900).await
+    }
+
+    /// Nothing the app did so far was blocked by the relay's Content-Security-Policy (the
+    /// browser logs each violation to the console).
+    pub async fn check_content_security_policy(&self, screen: &str) -> Result<()> {
+        let blocked: Vec<String> = self
+            .console_log()
+            .await?
+            .into_iter()
+            .filter(|e| e.message.contains("Content Security Policy"))
+            .map(|e| e.message)
+            .collect();
+        if blocked.is_empty() {
+            Ok(())
+        } else {
+            bail!(
+                "{screen}: the Content-Security-Policy blocked: {}",
+                blocked.join(" | ")
+            )
+        }
     }
 }
 

@@ -147,9 +147,8 @@ pub async fn http_get(url: &str) -> Result<(u16, String)> {
 /// It can stop and come back on the same port (same data), the way a deploy restarts it.
 pub struct TestRelay {
     data_dir: TempDir,
-    dist: PathBuf,
-    /// `None`: the default SQLite file in `data_dir`.
-    database_url: Option<String>,
+    /// What it was started with (the same on a restart, on the same address).
+    config: kith_server::Config,
     addr: SocketAddr,
     relay: Option<kith_server::Relay>,
 }
@@ -162,29 +161,40 @@ impl TestRelay {
 
     /// A relay on a free port serving the app from `dist`.
     pub async fn start_serving(dist: PathBuf) -> Result<Self> {
-        Self::start_with(dist, None).await
+        Self::start_in(dist, |_| {}).await
     }
 
     /// A relay node on the database at `url` (several nodes may share a PostgreSQL database).
     pub async fn start_on_database(url: &str) -> Result<Self> {
-        Self::start_with(dist_dir()?, Some(url.to_string())).await
+        let url = url.to_string();
+        Self::start_configured(|config| config.database_url = Some(url)).await
     }
 
-    async fn start_with(dist: PathBuf, database_url: Option<String>) -> Result<Self> {
+    /// A relay serving the app from [`dist_dir`], with some of its flags changed.
+    pub async fn start_configured(
+        configure: impl FnOnce(&mut kith_server::Config),
+    ) -> Result<Self> {
+        Self::start_in(dist_dir()?, configure).await
+    }
+
+    async fn start_in(
+        dist: PathBuf,
+        configure: impl FnOnce(&mut kith_server::Config),
+    ) -> Result<Self> {
         let data_dir = tempfile::Builder::new()
             .prefix("kith-e2e-relay-")
             .tempdir()
             .context("creating the relay's data dir")?;
         let mut config = kith_server::Config::local(data_dir.path());
-        config.dist = dist.clone();
-        config.database_url = database_url.clone();
-        let relay = kith_server::spawn(config)
+        config.dist = dist;
+        configure(&mut config);
+        let relay = kith_server::spawn(config.clone())
             .await
             .context("starting the relay")?;
+        config.listen = relay.addr();
         Ok(Self {
             data_dir,
-            dist,
-            database_url,
+            config,
             addr: relay.addr(),
             relay: Some(relay),
         })
@@ -224,10 +234,7 @@ impl TestRelay {
         if self.relay.is_some() {
             bail!("restart: the relay is still running; stop() it first");
         }
-        let mut config = kith_server::Config::local(self.data_dir.path());
-        config.dist = self.dist.clone();
-        config.database_url = self.database_url.clone();
-        config.listen = self.addr;
+        let config = self.config.clone();
         let relay = poll(
             &format!("the relay to listen on {} again", self.addr),
             DEFAULT_TIMEOUT,

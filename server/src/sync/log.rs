@@ -6,7 +6,7 @@
 //! both back ends, so seq N+1 is never committed before seq N and a reader never sees a gap
 //! that fills later.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use kith_core::changes::CheckedChange;
 use kith_core::protocol::{MAX_RECORD_BYTES, Refusal};
@@ -159,70 +159,65 @@ async fn append_in(
         return Ok(Outcome::NoWorkspace);
     };
     let refuse = |reason, message: String| Ok(Outcome::Refused(reason, message));
-    let received_at = now_ms();
-    // Per record: erased, and its stored bytes (None: the log has never held it).
-    let mut records: HashMap<&str, (bool, Option<i64>)> = HashMap::new();
-    // Per actor: whose it is.
-    let mut actors: HashMap<&str, String> = HashMap::new();
+    let hashes: Vec<String> = changes
+        .iter()
+        .map(|(_, c)| crate::tokens::hex(&c.change.hash))
+        .collect();
+    let records: HashSet<&str> = changes.iter().map(|(r, _)| r.as_str()).collect();
+    let actors: HashSet<&str> = changes.iter().map(|(_, c)| c.actor.as_str()).collect();
+    // What the log already holds, in three reads for the whole push: changes and erasure
+    // marks by hash, record sizes, and whose each actor is.
+    let marks: Vec<String> = records.iter().map(|r| erasure_hash(r)).collect();
+    let mut known: HashSet<String> = select_in::<i64>(
+        &mut tx,
+        "SELECT hash, seq FROM changes WHERE workspace_id = $1 AND hash IN",
+        workspace,
+        hashes.iter().chain(&marks).map(String::as_str),
+    )
+    .await?
+    .into_iter()
+    .map(|(hash, _)| hash)
+    .collect();
+    let mut sizes: HashMap<String, i64> = select_in(
+        &mut tx,
+        "SELECT record_id, stored_bytes FROM record_sizes WHERE workspace_id = $1 AND record_id IN",
+        workspace,
+        records.iter().copied(),
+    )
+    .await?
+    .into_iter()
+    .collect();
+    let mut owners: HashMap<String, String> = select_in(
+        &mut tx,
+        "SELECT actor, user_id FROM actors WHERE workspace_id = $1 AND actor IN",
+        workspace,
+        actors.iter().copied(),
+    )
+    .await?
+    .into_iter()
+    .collect();
     let mut new_actors: Vec<(&str, String)> = Vec::new();
+    let mut rows: Vec<(i64, &str, &str, &[u8])> = Vec::new();
     let mut added = Vec::new();
     let mut grown: i64 = 0;
-    for (i, (record, checked)) in changes.iter().enumerate() {
-        if !records.contains_key(record.as_str()) {
-            let mark: Option<i64> =
-                sqlx::query_scalar("SELECT seq FROM changes WHERE workspace_id = $1 AND hash = $2")
-                    .bind(workspace)
-                    .bind(erasure_hash(record))
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let size: Option<i64> = sqlx::query_scalar(
-                "SELECT stored_bytes FROM record_sizes WHERE workspace_id = $1 AND record_id = $2",
-            )
-            .bind(workspace)
-            .bind(record)
-            .fetch_optional(&mut *tx)
-            .await?;
-            records.insert(record, (mark.is_some(), size));
-        }
-        let (erased, size) = records[record.as_str()];
+    for (i, ((record, checked), hash)) in changes.iter().zip(&hashes).enumerate() {
         // An erased record stays erased: what still arrives for it is dropped (and acked,
-        // so the device's outbox empties).
-        if erased {
-            continue;
-        }
-        let hash = crate::tokens::hex(&checked.change.hash);
-        let known: Option<i64> =
-            sqlx::query_scalar("SELECT seq FROM changes WHERE workspace_id = $1 AND hash = $2")
-                .bind(workspace)
-                .bind(&hash)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if known.is_some() {
+        // so the device's outbox empties). A change the log holds is acked as it is.
+        if known.contains(&erasure_hash(record)) || !known.insert(hash.clone()) {
             continue;
         }
         // Whose actor this is: known from an earlier change, else its Author, else the pusher.
         let actor = checked.actor.as_str();
-        if !actors.contains_key(actor) {
-            let owner: Option<String> = sqlx::query_scalar(
-                "SELECT user_id FROM actors WHERE workspace_id = $1 AND actor = $2",
-            )
-            .bind(workspace)
-            .bind(actor)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let owner = match owner {
-                Some(owner) => owner,
-                None => {
-                    let owner = checked.author.clone().unwrap_or_else(|| pusher.user.into());
-                    new_actors.push((actor, owner.clone()));
-                    owner
-                }
-            };
-            actors.insert(actor, owner);
-        }
-        let owner = &actors[actor];
-        let claimed = checked.author.as_deref().unwrap_or(owner);
-        if claimed != owner {
+        let owner = match owners.get(actor) {
+            Some(owner) => owner.clone(),
+            None => {
+                let owner = checked.author.clone().unwrap_or_else(|| pusher.user.into());
+                owners.insert(actor.to_string(), owner.clone());
+                new_actors.push((actor, owner.clone()));
+                owner
+            }
+        };
+        if checked.author.as_deref().is_some_and(|a| a != owner) {
             return refuse(
                 Refusal::Invalid,
                 format!("change {i} names another author than the one its actor writes for"),
@@ -238,8 +233,9 @@ async fn append_in(
             );
         }
         let bytes = i64::try_from(checked.change.bytes.len()).unwrap_or(i64::MAX);
-        let record_size = size.unwrap_or(0).saturating_add(bytes);
-        if u64::try_from(record_size).unwrap_or(u64::MAX) > MAX_RECORD_BYTES {
+        let size = sizes.entry(record.clone()).or_insert(0);
+        *size = size.saturating_add(bytes);
+        if u64::try_from(*size).unwrap_or(u64::MAX) > MAX_RECORD_BYTES {
             return refuse(
                 Refusal::TooLarge,
                 format!(
@@ -249,7 +245,6 @@ async fn append_in(
                 ),
             );
         }
-        records.insert(record, (false, Some(record_size)));
         grown = grown.saturating_add(bytes);
         if u64::try_from(stored.saturating_add(grown)).unwrap_or(u64::MAX) > pusher.workspace_quota
         {
@@ -263,46 +258,66 @@ async fn append_in(
             );
         }
         head += 1;
-        sqlx::query(
-            "INSERT INTO changes (workspace_id, seq, record_id, hash, user_id, bytes, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(workspace)
-        .bind(head)
-        .bind(record)
-        .bind(&hash)
-        .bind(pusher.user)
-        .bind(&checked.change.bytes)
-        .bind(received_at)
-        .execute(&mut *tx)
-        .await?;
+        rows.push((head, record, hash, &checked.change.bytes));
         added.push((seq(head), record.clone()));
     }
     if !added.is_empty() {
-        for (actor, owner) in &new_actors {
-            sqlx::query(
-                "INSERT INTO actors (workspace_id, actor, user_id) VALUES ($1, $2, $3) \
-                 ON CONFLICT (workspace_id, actor) DO NOTHING",
-            )
-            .bind(workspace)
-            .bind(*actor)
-            .bind(owner)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (record, (_, size)) in &records {
-            if let Some(size) = size {
-                sqlx::query(
-                    "INSERT INTO record_sizes (workspace_id, record_id, stored_bytes) \
-                     VALUES ($1, $2, $3) ON CONFLICT (workspace_id, record_id) \
-                     DO UPDATE SET stored_bytes = excluded.stored_bytes",
-                )
-                .bind(workspace)
-                .bind(*record)
-                .bind(size)
-                .execute(&mut *tx)
-                .await?;
+        let received_at = now_ms();
+        for chunk in rows.chunks(INSERT_ROWS) {
+            let sql = values_sql(
+                "INSERT INTO changes (workspace_id, seq, record_id, hash, user_id, bytes, \
+                 received_at) VALUES",
+                chunk.len(),
+                7,
+            );
+            let mut query = sqlx::query(&sql);
+            for (seq, record, hash, bytes) in chunk {
+                query = query
+                    .bind(workspace)
+                    .bind(*seq)
+                    .bind(*record)
+                    .bind(*hash)
+                    .bind(pusher.user)
+                    .bind(*bytes)
+                    .bind(received_at);
             }
+            query.execute(&mut *tx).await?;
+        }
+        for chunk in new_actors.chunks(INSERT_ROWS) {
+            let sql = format!(
+                "{} ON CONFLICT (workspace_id, actor) DO NOTHING",
+                values_sql(
+                    "INSERT INTO actors (workspace_id, actor, user_id) VALUES",
+                    chunk.len(),
+                    3
+                )
+            );
+            let mut query = sqlx::query(&sql);
+            for (actor, owner) in chunk {
+                query = query.bind(workspace).bind(*actor).bind(owner);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        let grew: HashSet<&str> = added.iter().map(|(_, r)| r.as_str()).collect();
+        let touched: Vec<(&String, &i64)> = sizes
+            .iter()
+            .filter(|(record, _)| grew.contains(record.as_str()))
+            .collect();
+        for chunk in touched.chunks(INSERT_ROWS) {
+            let sql = format!(
+                "{} ON CONFLICT (workspace_id, record_id) DO UPDATE SET stored_bytes = \
+                 excluded.stored_bytes",
+                values_sql(
+                    "INSERT INTO record_sizes (workspace_id, record_id, stored_bytes) VALUES",
+                    chunk.len(),
+                    3
+                )
+            );
+            let mut query = sqlx::query(&sql);
+            for (record, size) in chunk {
+                query = query.bind(workspace).bind(*record).bind(**size);
+            }
+            query.execute(&mut *tx).await?;
         }
         sqlx::query(
             "UPDATE workspaces SET head = $2, stored_bytes = stored_bytes + $3 WHERE id = $1",
@@ -326,6 +341,50 @@ async fn append_in(
         head: seq(head),
         added,
     }))
+}
+
+/// Rows per multi-row INSERT (7 values each stays far below both back ends' bind limits).
+const INSERT_ROWS: usize = 500;
+
+/// `head` followed by `rows` groups of `columns` placeholders, numbered from $1.
+fn values_sql(head: &str, rows: usize, columns: usize) -> String {
+    let mut sql = String::from(head);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { " (" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * columns + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Runs `select` (two columns, ending in `… IN`) with `$1` = `workspace` and `keys` as the
+/// list, in chunks.
+async fn select_in<'k, V>(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    select: &str,
+    workspace: &str,
+    keys: impl Iterator<Item = &'k str>,
+) -> Result<Vec<(String, V)>, Error>
+where
+    V: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + Unpin,
+{
+    let keys: Vec<&str> = keys.collect();
+    let mut out = Vec::new();
+    for chunk in keys.chunks(INSERT_ROWS) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!("{select} ({})", list.join(", "));
+        let mut query = sqlx::query_as::<_, (String, V)>(&sql).bind(workspace);
+        for key in chunk {
+            query = query.bind(*key);
+        }
+        out.extend(query.fetch_all(&mut **tx).await?);
+    }
+    Ok(out)
 }
 
 /// Erasures one user may make in one workspace per hour: a person at a time by hand is far
