@@ -431,6 +431,37 @@ fn abuse_lines(what: &str, loaded: &[Duration], idle: &[Duration]) {
     }
 }
 
+/// Up to `count` WebSockets that never say Hello, from 40 loopback addresses (250 each),
+/// with small client buffers so the memory measured is mostly the relay's; and how many the
+/// relay refused.
+async fn anonymous_sockets(
+    addr: std::net::SocketAddr,
+    count: usize,
+) -> (
+    Vec<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>>,
+    usize,
+) {
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0);
+    let (mut open, mut refused) = (Vec::with_capacity(count), 0);
+    for i in 0..count {
+        let source = std::net::Ipv4Addr::new(127, 0, 0, 2 + (i / 250) as u8);
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((source, 0).into()).unwrap();
+        let Ok(tcp) = socket.connect(addr).await else {
+            refused += 1;
+            continue;
+        };
+        let url = format!("ws://{addr}/ws");
+        match tokio_tungstenite::client_async_with_config(url, tcp, Some(config)).await {
+            Ok((ws, _)) => open.push(ws),
+            Err(_) => refused += 1,
+        }
+    }
+    (open, refused)
+}
+
 /// A relay with its default limits (the join timeout raised so idle sockets stay for the
 /// measurement), an honest member, anonymous sockets from 40 loopback addresses, and a noisy
 /// workspace pushing compressed changes that each store the most a change may.
@@ -459,20 +490,7 @@ async fn under_abuse() {
 
     // (a) Anonymous sockets: upgraded, never saying Hello.
     let start = Instant::now();
-    let (mut open_sockets, mut refused) = (Vec::with_capacity(ANONYMOUS), 0usize);
-    for i in 0..ANONYMOUS {
-        let source = std::net::Ipv4Addr::new(127, 0, 0, 2 + (i / 250) as u8);
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.bind((source, 0).into()).unwrap();
-        let Ok(tcp) = socket.connect(addr).await else {
-            refused += 1;
-            continue;
-        };
-        match tokio_tungstenite::client_async(format!("{url}/ws"), tcp).await {
-            Ok((ws, _)) => open_sockets.push(ws),
-            Err(_) => refused += 1,
-        }
-    }
+    let (open_sockets, refused) = anonymous_sockets(addr, ANONYMOUS).await;
     println!(
         "{:<48} {:>12}",
         format!("{ANONYMOUS} anonymous sockets tried"),

@@ -29,6 +29,9 @@ use crate::sync::{AnonymousGuard, RoomHandle, log};
 /// Close reasons are limited to 123 bytes by RFC 6455.
 const MAX_REASON_BYTES: usize = 123;
 
+/// Read buffer reserved per socket.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+
 /// How long a closing connection waits for the client's Close.
 const CLOSE_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -54,6 +57,11 @@ pub async fn upgrade(
     let transport_limit = state.max_frame_bytes.saturating_mul(2);
     ws.max_message_size(transport_limit)
         .max_frame_size(transport_limit)
+        // tungstenite reserves its whole read buffer per socket (128 KiB by default): an idle
+        // socket should cost little; a big frame still grows the buffer as it arrives.
+        .read_buffer_size(READ_BUFFER_BYTES)
+        // A client that stops reading cannot make the relay buffer without bound.
+        .max_write_buffer_size(transport_limit.saturating_mul(2))
         .on_upgrade(move |socket| async move {
             // The connection counts against the limits as long as the socket is open.
             let _place = place;
