@@ -31,6 +31,8 @@ const MAX_REASON_BYTES: usize = 123;
 
 /// Read buffer reserved per socket.
 const READ_BUFFER_BYTES: usize = 8 * 1024;
+/// Frames are written out once this much is buffered (or on flush).
+const WRITE_BUFFER_BYTES: usize = 128 * 1024;
 
 /// How long a closing connection waits for the client's Close.
 const CLOSE_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(2);
@@ -61,7 +63,8 @@ pub async fn upgrade(
         // socket should cost little; a big frame still grows the buffer as it arrives.
         .read_buffer_size(READ_BUFFER_BYTES)
         // A client that stops reading cannot make the relay buffer without bound.
-        .max_write_buffer_size(transport_limit.saturating_mul(2))
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(WRITE_BUFFER_BYTES + transport_limit.saturating_mul(2))
         .on_upgrade(move |socket| async move {
             // The connection counts against the limits as long as the socket is open.
             let _place = place;
