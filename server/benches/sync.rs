@@ -507,17 +507,25 @@ async fn under_abuse() {
         &idle,
     );
     let with_sockets = rss_mb();
+    let opened = open_sockets.len();
     drop(open_sockets);
     // Closing is the relay noticing each socket end; an honest round of pushes lets it.
     honest_pushes(&mut honest, &mut record, 2_000, 100).await;
     let after = rss_mb();
+    // A second wave gets as many places (the relay let go of the first) and reuses the
+    // memory the first one freed.
+    let (again, _) = anonymous_sockets(addr, ANONYMOUS).await;
+    let second = rss_mb();
     println!(
         "{:<48} {:>12}",
         "memory, one process (relay + clients)",
         format!(
-            "{before:.0} MB idle, {with_sockets:.0} MB with the sockets, {after:.0} MB after they closed"
+            "{before:.0} MB idle, {with_sockets:.0} MB with {opened} sockets, {after:.0} MB after \
+             they closed, {second:.0} MB with a second wave of {}",
+            again.len()
         )
     );
+    drop(again);
 
     // (b) Another workspace pushing at its limits: 16 compressed changes a push, each storing
     // nearly the most a change may (a new record each, so no record limit gets in the way).
