@@ -14,6 +14,17 @@ pub fn Settings() -> impl IntoView {
     view! {
         <div class="page" data-testid="page-settings">
             <PageHeader title="Settings"/>
+            // First when there are any: the sync indicator's "Details" leads here.
+            {move || {
+                let problems = ws.problems.get();
+                (!problems.is_empty()).then(|| view! {
+                    <section class="card" aria-labelledby="settings-problems" data-testid="settings-problems">
+                        <h2 class="card__title" id="settings-problems">"Problems"</h2>
+                        <p class="muted">"What Kith could not read from this device's storage or could not send to the relay. Everything concerned is kept on this device, untouched; everything else works."</p>
+                        <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                    </section>
+                })
+            }}
             <crate::account::AccountSettings/>
             <section class="card" aria-labelledby="settings-pipelines">
                 <h2 class="card__title" id="settings-pipelines">"Deals"</h2>
@@ -53,16 +64,6 @@ pub fn Settings() -> impl IntoView {
                     </dd>
                 </dl>
             </section>
-            {move || {
-                let problems = ws.problems.get();
-                (!problems.is_empty()).then(|| view! {
-                    <section class="card" aria-labelledby="settings-problems" data-testid="settings-problems">
-                        <h2 class="card__title" id="settings-problems">"Problems"</h2>
-                        <p class="muted">"What Kith could not read from this device's storage or could not send to the relay. Everything concerned is kept on this device, untouched; everything else works."</p>
-                        <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
-                    </section>
-                })
-            }}
         </div>
     }
 }

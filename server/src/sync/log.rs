@@ -251,9 +251,9 @@ async fn append_in(
             return refuse(
                 Refusal::Full,
                 format!(
-                    "the workspace is full: it may store {} MB on this relay and this would \
-                     pass it; ask the relay's operator for more room",
-                    pusher.workspace_quota / 1_000_000
+                    "the workspace is full: it may store {} on this relay; ask the relay's \
+                     operator for more room",
+                    human_bytes(pusher.workspace_quota)
                 ),
             );
         }
@@ -341,6 +341,23 @@ async fn append_in(
         head: seq(head),
         added,
     }))
+}
+
+/// `2.5 KB`, `1 GB`: a size for people.
+fn human_bytes(bytes: u64) -> String {
+    let units = [(1e9, "GB"), (1e6, "MB"), (1e3, "KB")];
+    let value = bytes as f64;
+    for (size, unit) in units {
+        if value >= size {
+            let shown = value / size;
+            return if shown.fract() == 0.0 || shown >= 100.0 {
+                format!("{shown:.0} {unit}")
+            } else {
+                format!("{shown:.1} {unit}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// Rows per multi-row INSERT (7 values each stays far below both back ends' bind limits).
@@ -668,4 +685,15 @@ pub async fn compaction_backlog(
     .bind(limit as i64)
     .fetch_all(db.pool())
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        assert_eq!(super::human_bytes(2_500), "2.5 KB");
+        assert_eq!(super::human_bytes(1_000_000_000), "1 GB");
+        assert_eq!(super::human_bytes(640), "640 bytes");
+        assert_eq!(super::human_bytes(123_456_789), "123 MB");
+    }
 }
