@@ -71,3 +71,90 @@ async fn database_urls_never_show_their_password() {
     );
     assert!(!unreachable.contains("pool timed out"), "{unreachable}");
 }
+
+/// A database written by the previous relay (schema 2, with changes in its log) gets the
+/// storage sizes of what it already holds when this relay migrates it.
+async fn upgrade_from_schema_2(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display()),
+        Backend::Postgres => support::postgres::fresh_database().await,
+    };
+    let dialect = if backend == Backend::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
+         applied_at BIGINT NOT NULL)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    for (version, file) in [
+        (1, "0001_relay_identity.sql"),
+        (2, "0002_accounts_and_log.sql"),
+    ] {
+        let path = format!("{}/migrations/{dialect}/{file}", env!("CARGO_MANIFEST_DIR"));
+        sqlx::raw_sql(&std::fs::read_to_string(path).unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'old', 0)",
+        )
+        .bind(version as i64)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("INSERT INTO workspaces (id, name, created_at, head) VALUES ('w1', 'Old', 0, 3)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    for (seq, record, hash, size) in [
+        (1, "r1", "h1", 100),
+        (2, "r1", "h2", 50),
+        (3, "r2", "h3", 7),
+    ] {
+        sqlx::query(
+            "INSERT INTO changes (workspace_id, seq, record_id, hash, user_id, bytes, received_at) \
+             VALUES ('w1', $1, $2, $3, 'u1', $4, 0)",
+        )
+        .bind(seq as i64)
+        .bind(record)
+        .bind(hash)
+        .bind(vec![1u8; size])
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let db = kith_server::Db::open(&url).await.unwrap();
+    assert_eq!(
+        db.schema_version().await.unwrap(),
+        kith_server::SCHEMA_VERSION
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT stored_bytes FROM workspaces WHERE id = 'w1'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 157);
+    let mut sizes: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT record_id, stored_bytes FROM record_sizes WHERE workspace_id = 'w1'",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    sizes.sort();
+    assert_eq!(sizes, vec![("r1".to_string(), 150), ("r2".to_string(), 7)]);
+    db.close().await;
+}
+on_both_backends!(
+    an_old_database_gets_the_sizes_of_what_it_holds,
+    upgrade_from_schema_2
+);
