@@ -918,6 +918,11 @@ async fn sent(relay: &ScriptedRelay, what: &str) -> ClientMessage {
 
 /// Opens connection number `n`, greets and expects a `Join` with `token` and `cursor`.
 async fn connect(relay: &ScriptedRelay, n: usize, token: &str, cursor: u64) {
+    connect_to(relay, n, token, cursor, "relay-1").await
+}
+
+/// [`connect`] to the relay database `relay_id`.
+async fn connect_to(relay: &ScriptedRelay, n: usize, token: &str, cursor: u64, relay_id: &str) {
     until_some(&format!("connection {n}"), || {
         (relay.connections() >= n).then_some(())
     })
@@ -929,7 +934,7 @@ async fn connect(relay: &ScriptedRelay, n: usize, token: &str, cursor: u64) {
     ));
     relay.send(&ServerMessage::Welcome {
         relay_version: "test".into(),
-        relay_id: "relay-1".into(),
+        relay_id: relay_id.into(),
     });
     assert_eq!(
         sent(relay, "Join").await,
@@ -1104,6 +1109,60 @@ async fn refused_changes_are_kept_and_said_and_a_full_relay_stops_the_sending() 
     let (_, changes) = pushed(&relay).await;
     assert_eq!(changes.len(), 4, "created, named, London, Paris");
     until("an admin may erase", || ws.erasable.get_untracked()).await;
+    drop(owner);
+    Store::delete_database(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn another_relay_database_starts_the_sync_over_and_a_member_sends_what_it_wrote() {
+    let name = db_name("engine-new-relay");
+    let owner = reactive_owner();
+    let ws = Workspace::open_database(name.as_str(), Some(UserId("u-me".into())));
+    until("the workspace to load", || {
+        ws.phase.get_untracked() == Phase::Ready
+    })
+    .await;
+    let ada = ws
+        .create(RecordKind::Person, |e| e.set(Field::Name, "Ada"))
+        .await
+        .unwrap();
+    let relay = ScriptedRelay::new();
+    let account = AccountState(RwSignal::new(Some(account("t1"))));
+    let engine = SyncEngine::start_scripted(&relay, ws, account, relay_workspace(Role::Member));
+    connect(&relay, 1, "t1", 0).await;
+    relay.send(&joined(Role::Member, 0));
+    let (batch, _) = pushed(&relay).await;
+    relay.send(&ServerMessage::Ack { batch, head: 2 });
+    // A teammate's record arrives; this member edits it too.
+    let mut grace = person("them", "Grace");
+    relay.send(&ServerMessage::Records {
+        items: vec![snapshot_payload(&mut grace)],
+        cursor: Some(7),
+        caught_up: true,
+    });
+    until("Grace to arrive", || ws.summary(grace.id()).is_some()).await;
+    ws.edit(grace.id(), |e| e.set(Field::City, "Paris"))
+        .await
+        .unwrap();
+    let (batch, _) = pushed(&relay).await;
+    relay.send(&ServerMessage::Ack { batch, head: 8 });
+    until_some("the outbox to drain", || {
+        (engine.pending().get_untracked() == 0).then_some(())
+    })
+    .await;
+
+    // The same address now answers from another database (a new one, or a restored backup
+    // started with --restored): the cursor means nothing there, so the device starts over…
+    relay.close(1001, "");
+    connect_to(&relay, 2, "t1", 0, "relay-2").await;
+    relay.send(&joined(Role::Member, 0));
+    // … and sends everything it wrote, and only that (the relay refuses others' changes from
+    // a member): Ada created and named, and its own edit of Grace.
+    let (_, changes) = pushed(&relay).await;
+    let count = |id: &str| changes.iter().filter(|c| c.record == id).count();
+    assert_eq!(count(ada.as_str()), 2);
+    assert_eq!(count(grace.id().as_str()), 1);
+    assert_eq!(changes.len(), 3);
     drop(owner);
     Store::delete_database(&name).await.unwrap();
 }

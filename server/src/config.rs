@@ -67,6 +67,12 @@ pub struct Config {
     /// it, and browsers answer pings on their own.
     #[arg(long, env = "KITH_IDLE_TIMEOUT", default_value_t = 60.0)]
     pub idle_timeout: f64,
+
+    /// Start once with this right after restoring the database from a backup: the relay takes
+    /// a new id, so every device starts its sync over and sends everything it holds (what was
+    /// written after the backup comes back from the devices that have it).
+    #[arg(long)]
+    pub restored: bool,
 }
 
 /// 1 GB: about two million typical edits, far more than a small team's CRM holds.
@@ -88,6 +94,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             handshake_timeout: 10.0,
             idle_timeout: 60.0,
+            restored: false,
         }
     }
 

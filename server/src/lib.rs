@@ -58,7 +58,15 @@ pub struct Relay {
 /// Opens the database, binds the listener and serves until [`Relay::shutdown`].
 pub async fn spawn(config: Config) -> Result<Relay, Error> {
     let db = Db::open(&config.database_url()).await?;
-    let relay_id: Arc<str> = db.relay_id().await?.into();
+    let mut relay_id = db.relay_id().await?;
+    if config.restored {
+        relay_id = db.renew_relay_id().await?;
+        tracing::warn!(
+            %relay_id,
+            "restored from a backup: new relay id; every device will send what it holds again"
+        );
+    }
+    let relay_id: Arc<str> = relay_id.into();
     if !config.dist.join("index.html").is_file() {
         tracing::warn!(dist = %config.dist.display(), "no built app here: run `cargo xtask dist`");
     }

@@ -219,6 +219,22 @@ async fn relay_identity_and_schema_survive_a_restart() {
     assert_eq!(health["relay_id"], id_before);
     assert_eq!(health["schema_version"], kith_server::SCHEMA_VERSION);
     second.shutdown().await.unwrap();
+    // Started once after restoring a backup: a new id, which devices take as another log.
+    let mut config = Config::local(data.path());
+    config.restored = true;
+    let restored = kith_server::spawn(config).await.unwrap();
+    let health: serde_json::Value =
+        serde_json::from_slice(&http_get(restored.addr(), "/healthz", "").await.body).unwrap();
+    assert_ne!(health["relay_id"], id_before);
+    let renewed = health["relay_id"].clone();
+    restored.shutdown().await.unwrap();
+    let after = kith_server::spawn(Config::local(data.path()))
+        .await
+        .unwrap();
+    let health: serde_json::Value =
+        serde_json::from_slice(&http_get(after.addr(), "/healthz", "").await.body).unwrap();
+    assert_eq!(health["relay_id"], renewed, "and keeps it");
+    after.shutdown().await.unwrap();
 }
 
 #[tokio::test]

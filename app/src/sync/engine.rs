@@ -34,6 +34,8 @@ const CLIENT_NAME: &str = concat!("kith-app/", env!("CARGO_PKG_VERSION"));
 pub const UPLOAD_KEY: &str = "relay.upload";
 /// Meta key naming the relay workspace a database is the copy of.
 pub const WORKSPACE_KEY: &str = "relay.workspace";
+/// Meta key: the id of the relay database this device's cursor counts in.
+pub const RELAY_KEY: &str = "relay.id";
 /// Largest frame accepted from the relay (its batches stay under its own frame limit).
 const MAX_RECEIVED_FRAME: usize = 16 * protocol::DEFAULT_MAX_FRAME_BYTES;
 /// How often an idle connection checks the relay still answers.
@@ -116,6 +118,8 @@ struct Conn {
     push_stopped: bool,
     /// The relay said the workspace is full.
     relay_full: bool,
+    /// This member's role, from `Joined`.
+    role: Option<kith_core::protocol::Role>,
     /// An erasure sent and not answered yet: (batch, record).
     erasing: Option<(u64, String)>,
 }
@@ -324,6 +328,7 @@ impl Engine {
             upload: None,
             push_stopped: false,
             relay_full: false,
+            role: None,
             erasing: None,
         };
         let end = loop {
@@ -417,7 +422,7 @@ impl Engine {
                 self.failures.set(0);
                 self.offline_since.set(None);
                 self.link.set(LinkState::Online {
-                    relay_id,
+                    relay_id: relay_id.clone(),
                     relay_version,
                 });
                 self.schedule_heartbeat(conn.id);
@@ -433,6 +438,16 @@ impl Engine {
                     if let Some(ws) = self.workspace {
                         let _ = ws.remote_settled().await;
                     }
+                    // A cursor counts in one relay database. Another one (a new database, or
+                    // one restored from a backup and given a new id) may hold less, or other
+                    // changes under the same numbers: start over and send everything held.
+                    let known = store.meta_get(RELAY_KEY).await.ok().flatten();
+                    if known.as_deref().is_some_and(|known| known != relay_id) {
+                        self.relay_log_behind(conn).await;
+                    }
+                    if known.as_deref() != Some(relay_id.as_str()) {
+                        let _ = store.meta_set(RELAY_KEY, &relay_id).await;
+                    }
                     conn.cursor = store.cursor().await.map_err(|e| End::Lost(e.to_string()))?;
                     conn.token = Some(account.token.clone());
                     conn.user = Some(account.user.id.clone());
@@ -445,6 +460,7 @@ impl Engine {
             }
             ServerMessage::Joined { role, head, .. } => {
                 conn.joined = true;
+                conn.role = Some(role);
                 if let Some(ws) = self.workspace {
                     ws.writable.set(role.can_write());
                     ws.erasable.set(role.can_erase());
@@ -636,8 +652,16 @@ impl Engine {
                     ));
                 }
                 let mut clock = StepClock::start();
+                // Members send only what they wrote: the relay refuses others' changes from
+                // them (owners and admins restore teammates' history).
+                let only = match (conn.role, &conn.user) {
+                    (Some(role), Some(user)) if !role.can_relay_others() => {
+                        Some(UserId(user.clone()))
+                    }
+                    _ => None,
+                };
                 for record in page.loaded.items {
-                    match history(&record) {
+                    match history(&record, only.as_ref()) {
                         Ok(changes) => conn.queue.push(Unit {
                             done: Done::Uploaded(record.id.clone()),
                             changes: changes
@@ -908,11 +932,15 @@ fn closed(code: u16, reason: String) -> End {
     }
 }
 
-/// Every change in a stored record's history, each once, in causal order.
-fn history(record: &RecordBytes) -> Result<Vec<Vec<u8>>, String> {
+/// Every change in a stored record's history (only `author`'s when given), each once, in
+/// causal order.
+fn history(record: &RecordBytes, author: Option<&UserId>) -> Result<Vec<Vec<u8>>, String> {
     let id = RecordId::parse(&record.id).map_err(|e| e.to_string())?;
     let chunks: Vec<&[u8]> = record.changes.iter().map(Vec::as_slice).collect();
     let mut loaded = Record::load(id, &record.snapshot, &chunks, &UserId("upload".into()))
         .map_err(|e| e.to_string())?;
-    Ok(loaded.changes())
+    Ok(match author {
+        Some(author) => loaded.changes_by(author),
+        None => loaded.changes(),
+    })
 }

@@ -368,6 +368,22 @@ impl Record {
             .collect()
     }
 
+    /// The changes `author` wrote (by their Author, or their actor's), in causal order: what a
+    /// member may send the relay on its own (only owners and admins may relay others').
+    pub fn changes_by(&mut self, author: &UserId) -> Vec<Vec<u8>> {
+        let wanted = author_of(author);
+        let doc = self.doc.document();
+        doc.get_changes(&[])
+            .into_iter()
+            .filter(|c| {
+                c.author()
+                    .or_else(|| doc.get_author_for_actor(c.actor_id()))
+                    .is_some_and(|a| a.as_bytes() == wanted.as_bytes())
+            })
+            .map(|c| c.raw_bytes().to_vec())
+            .collect()
+    }
+
     /// Heads identify the exact state; equal heads mean equal records.
     pub fn heads(&mut self) -> Vec<String> {
         let mut heads: Vec<String> = self.doc.get_heads().iter().map(|h| h.to_string()).collect();

@@ -502,3 +502,20 @@ fn changes_that_would_make_a_record_unreadable_are_named() {
     let other_kind = raw_change(&mut r, |d| d.put(ROOT, TYPE, "company").unwrap());
     assert_eq!(check_schema(&other_kind), Ok(true), "a known type is fine");
 }
+
+#[test]
+fn each_author_s_changes_can_be_told_apart() {
+    let mut mine = new_person();
+    mine.edit(2_000, |e| e.set(Field::Name, "Ada")).unwrap();
+    let mut theirs = replica(&mut mine, 1);
+    theirs
+        .edit(3_000, |e| e.set(Field::Title, "Countess"))
+        .unwrap();
+    theirs
+        .edit(4_000, |e| e.set(Field::City, "London"))
+        .unwrap();
+    assert_eq!(theirs.changes().len(), 4);
+    assert_eq!(theirs.changes_by(&user(0)).len(), 2, "created and named");
+    assert_eq!(theirs.changes_by(&user(1)).len(), 2, "title and city");
+    assert!(theirs.changes_by(&user(7)).is_empty());
+}

@@ -310,6 +310,17 @@ impl Db {
         )
     }
 
+    /// Gives this database a new relay id (after it was restored from a backup): devices
+    /// see another relay and send everything they hold again.
+    pub async fn renew_relay_id(&self) -> Result<String, Error> {
+        let id = uuid::Uuid::now_v7().to_string();
+        sqlx::query("UPDATE relay SET relay_id = $1 WHERE singleton = 1")
+            .bind(&id)
+            .execute(&self.pool)
+            .await?;
+        Ok(id)
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
