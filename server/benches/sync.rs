@@ -467,6 +467,8 @@ async fn anonymous_sockets(
 /// workspace pushing compressed changes that each store the most a change may.
 async fn under_abuse() {
     const ANONYMOUS: usize = 10_000;
+    // Enough waves for the allocator to settle: memory then stays flat (seen: 8 waves).
+    const WAVES: usize = 5;
     println!("\nunder abuse: a relay with its default limits");
     let dir = tempfile::tempdir().unwrap();
     let mut config = kith_server::Config::local(dir.path());
@@ -512,20 +514,30 @@ async fn under_abuse() {
     // Closing is the relay noticing each socket end; an honest round of pushes lets it.
     honest_pushes(&mut honest, &mut record, 2_000, 100).await;
     let after = rss_mb();
-    // A second wave gets as many places (the relay let go of the first) and reuses the
-    // memory the first one freed.
-    let (again, _) = anonymous_sockets(addr, ANONYMOUS).await;
-    let second = rss_mb();
+    // Later waves get as many places (the relay let go of each before) and, once the
+    // allocator has its arenas, no more memory: closed sockets leave nothing behind.
+    let mut waves = Vec::new();
+    for _ in 0..WAVES {
+        let (again, _) = anonymous_sockets(addr, ANONYMOUS).await;
+        waves.push(format!("{} open: {:.0} MB", again.len(), rss_mb()));
+        drop(again);
+        honest_pushes(
+            &mut honest,
+            &mut record,
+            2_100 + 100 * waves.len() as u64,
+            10,
+        )
+        .await;
+    }
     println!(
         "{:<48} {:>12}",
         "memory, one process (relay + clients)",
         format!(
             "{before:.0} MB idle, {with_sockets:.0} MB with {opened} sockets, {after:.0} MB after \
-             they closed, {second:.0} MB with a second wave of {}",
-            again.len()
+             they closed; {WAVES} more waves: {}",
+            waves.join(", ")
         )
     );
-    drop(again);
 
     // (b) Another workspace pushing at its limits: 16 compressed changes a push, each storing
     // nearly the most a change may (a new record each, so no record limit gets in the way).
