@@ -74,8 +74,6 @@ impl CloseCode {
 pub const MAX_PUSH_CHANGES: usize = 1_000;
 /// Largest single Automerge change the relay accepts, in bytes as stored (inflated).
 pub const MAX_CHANGE_BYTES: usize = 256 * 1024;
-/// Most bytes one push may store, all its changes inflated.
-pub const MAX_PUSH_STORED_BYTES: usize = 4 * 1024 * 1024;
 /// Most bytes of changes one record may hold on the relay: a record stays small enough for
 /// every device to load and for its snapshot to travel in one frame.
 pub const MAX_RECORD_BYTES: u64 = 4 * 1024 * 1024;

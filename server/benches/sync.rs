@@ -539,17 +539,21 @@ async fn under_abuse() {
         )
     );
 
-    // (b) Another workspace pushing at its limits: 16 compressed changes a push, each storing
-    // nearly the most a change may (a new record each, so no record limit gets in the way).
+    // (b) Another workspace pushing at its limits: compressed changes, each storing nearly the
+    // most a change may, as many a push as the push may store (a new record each, so no record
+    // limit gets in the way).
     let noisy = tokio::spawn(async move {
         let mut socket = open_in(&url, NOISY, &noisy_token, 0).await;
         until_caught_up(&mut socket).await;
         let author = UserId("noisy-0".into());
         let text = "a".repeat(protocol::MAX_CHANGE_BYTES - 4 * 1024);
+        // A push stores at most the frame limit.
+        const PER_PUSH: usize = protocol::DEFAULT_MAX_FRAME_BYTES / protocol::MAX_CHANGE_BYTES - 1;
         let (mut pushes, mut stored) = (0u64, 0u64);
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(8) {
-            let changes: Vec<PushedChange> = (0..16)
+            let mut sent = 0u64;
+            let changes: Vec<PushedChange> = (0..PER_PUSH)
                 .map(|_| {
                     let mut doc = automerge::AutoCommit::new().with_author(Some(
                         automerge::Author::from(author.as_str().as_bytes().to_vec()),
@@ -569,7 +573,7 @@ async fn under_abuse() {
                     )
                     .unwrap();
                     let mut change = doc.get_last_local_change().unwrap().clone();
-                    stored += change.raw_bytes().len() as u64;
+                    sent += change.raw_bytes().len() as u64;
                     PushedChange {
                         record: RecordId::new().to_string(),
                         bytes: change.bytes().into_owned(),
@@ -586,7 +590,8 @@ async fn under_abuse() {
             .await;
             loop {
                 match recv(&mut socket).await {
-                    ServerMessage::Ack { .. } | ServerMessage::PushRefused { .. } => break,
+                    ServerMessage::Ack { .. } => break stored += sent,
+                    ServerMessage::PushRefused { message, .. } => panic!("refused: {message}"),
                     _ => {}
                 }
             }

@@ -14,8 +14,8 @@ use kith_core::api::Role;
 use kith_core::changes::{CheckedChange, Unacceptable, check_pushed};
 use kith_core::ids::RecordId;
 use kith_core::protocol::{
-    self, ClientMessage, CloseCode, MAX_CHANGE_BYTES, MAX_PUSH_CHANGES, MAX_PUSH_STORED_BYTES,
-    PushedChange, Refusal, ServerMessage, Viewer,
+    self, ClientMessage, CloseCode, MAX_CHANGE_BYTES, MAX_PUSH_CHANGES, PushedChange, Refusal,
+    ServerMessage, Viewer,
 };
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -431,7 +431,9 @@ async fn push(
         ));
     }
     // Sizes count what would be stored: each change inflated, and the push as a whole.
-    let push_limit = state.max_frame_bytes.max(MAX_PUSH_STORED_BYTES);
+    // No more than an honest client sends uncompressed in one frame: a compressed push cannot
+    // make one commit (and the wait of every other workspace behind it) any longer.
+    let push_limit = state.max_frame_bytes;
     let mut stored = 0usize;
     let mut valid: Vec<(String, CheckedChange)> = Vec::with_capacity(changes.len());
     for (i, change) in changes.iter().enumerate() {
