@@ -58,6 +58,7 @@ pub struct Relay {
 /// Opens the database, binds the listener and serves until [`Relay::shutdown`].
 pub async fn spawn(config: Config) -> Result<Relay, Error> {
     let db = Db::open(&config.database_url()).await?;
+    sync::log::backfill_actors(&db).await?;
     let mut relay_id = db.relay_id().await?;
     if config.restored {
         relay_id = db.renew_relay_id().await?;

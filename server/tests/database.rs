@@ -111,7 +111,7 @@ async fn upgrade_from_schema_2(backend: Backend) {
         .await
         .unwrap();
     }
-    sqlx::query("INSERT INTO workspaces (id, name, created_at, head) VALUES ('w1', 'Old', 0, 3)")
+    sqlx::query("INSERT INTO workspaces (id, name, created_at, head) VALUES ('w1', 'Old', 0, 5)")
         .execute(&pool)
         .await
         .unwrap();
@@ -132,18 +132,51 @@ async fn upgrade_from_schema_2(backend: Backend) {
         .await
         .unwrap();
     }
+    // A real record by Alice, whose second change (no Author footer) only its actor names.
+    let mut record = kith_core::record::Record::create(
+        kith_core::ids::RecordId::new(),
+        kith_core::record::RecordKind::Person,
+        &kith_core::ids::UserId("alice".into()),
+        1,
+    );
+    record
+        .edit(2, |e| e.set(kith_core::record::Field::Name, "Ada"))
+        .unwrap();
+    let real = record.changes();
+    let actor = automerge::Change::try_from(real[1].as_slice())
+        .unwrap()
+        .actor_id()
+        .to_hex_string();
+    for (seq, bytes) in [(4i64, &real[0]), (5, &real[1])] {
+        sqlx::query(
+            "INSERT INTO changes (workspace_id, seq, record_id, hash, user_id, bytes, received_at) \
+             VALUES ('w1', $1, 'r3', $2, 'alice', $3, 0)",
+        )
+        .bind(seq)
+        .bind(format!("real{seq}"))
+        .bind(bytes.clone())
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
     pool.close().await;
 
+    // The relay migrates it and learns who wrote what before it starts serving.
+    let relay = kith_server::spawn(support::config_on(&dir, &url))
+        .await
+        .unwrap();
+    relay.shutdown().await.unwrap();
     let db = kith_server::Db::open(&url).await.unwrap();
     assert_eq!(
         db.schema_version().await.unwrap(),
         kith_server::SCHEMA_VERSION
     );
+    let real_bytes = (real[0].len() + real[1].len()) as i64;
     let stored: i64 = sqlx::query_scalar("SELECT stored_bytes FROM workspaces WHERE id = 'w1'")
         .fetch_one(db.pool())
         .await
         .unwrap();
-    assert_eq!(stored, 157);
+    assert_eq!(stored, 157 + real_bytes);
     let mut sizes: Vec<(String, i64)> = sqlx::query_as(
         "SELECT record_id, stored_bytes FROM record_sizes WHERE workspace_id = 'w1'",
     )
@@ -151,7 +184,21 @@ async fn upgrade_from_schema_2(backend: Backend) {
     .await
     .unwrap();
     sizes.sort();
-    assert_eq!(sizes, vec![("r1".to_string(), 150), ("r2".to_string(), 7)]);
+    assert_eq!(
+        sizes,
+        vec![
+            ("r1".to_string(), 150),
+            ("r2".to_string(), 7),
+            ("r3".to_string(), real_bytes)
+        ]
+    );
+    // Alice's old actor is hers: nobody else can push in her name with it now.
+    let owner: String = sqlx::query_scalar("SELECT user_id FROM actors WHERE actor = $1")
+        .bind(&actor)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(owner, "alice");
     db.close().await;
 }
 on_both_backends!(

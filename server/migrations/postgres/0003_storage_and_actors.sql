@@ -33,3 +33,10 @@ CREATE TABLE removals (
     removed_at BIGINT NOT NULL,
     PRIMARY KEY (workspace_id, user_id)
 );
+
+-- One-time jobs the relay runs in code after the migrations (filling `actors` from the
+-- changes already stored), marked done here.
+CREATE TABLE relay_jobs (
+    name TEXT PRIMARY KEY,
+    done_at BIGINT NOT NULL
+);

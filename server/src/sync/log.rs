@@ -404,6 +404,81 @@ where
     Ok(out)
 }
 
+/// Fills `actors` from the changes stored before it existed (once; marked in `relay_jobs`):
+/// the earliest change of each actor names its owner (its Author, else who pushed it), so
+/// nobody can later claim a teammate's old actor. Runs before the relay serves anyone.
+pub async fn backfill_actors(db: &Db) -> Result<(), Error> {
+    const JOB: &str = "actors-from-changes";
+    let done: Option<i64> = sqlx::query_scalar("SELECT done_at FROM relay_jobs WHERE name = $1")
+        .bind(JOB)
+        .fetch_optional(db.pool())
+        .await?;
+    if done.is_some() {
+        return Ok(());
+    }
+    let (mut workspace, mut seq_after) = (String::new(), 0i64);
+    let mut filled = 0usize;
+    loop {
+        let rows: Vec<(String, i64, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT workspace_id, seq, user_id, bytes FROM changes \
+             WHERE (workspace_id > $1 OR (workspace_id = $1 AND seq > $2)) \
+               AND hash NOT LIKE 'erased:%' ORDER BY workspace_id, seq LIMIT 1000",
+        )
+        .bind(&workspace)
+        .bind(seq_after)
+        .fetch_all(db.pool())
+        .await?;
+        let Some(last) = rows.last() else { break };
+        (workspace, seq_after) = (last.0.clone(), last.1);
+        let mut seen = HashSet::new();
+        let owners: Vec<(String, String, String)> = rows
+            .into_iter()
+            .filter_map(|(ws, _, pusher, bytes)| {
+                let change = automerge::Change::try_from(bytes.as_slice()).ok()?;
+                let actor = change.actor_id().to_hex_string();
+                let owner = change
+                    .author()
+                    .map(|a| String::from_utf8_lossy(a.as_bytes()).into_owned())
+                    .unwrap_or(pusher);
+                seen.insert((ws.clone(), actor.clone()))
+                    .then_some((ws, actor, owner))
+            })
+            .collect();
+        let mut tx = db.pool().begin().await?;
+        for chunk in owners.chunks(INSERT_ROWS) {
+            let sql = format!(
+                "{} ON CONFLICT (workspace_id, actor) DO NOTHING",
+                values_sql(
+                    "INSERT INTO actors (workspace_id, actor, user_id) VALUES",
+                    chunk.len(),
+                    3
+                )
+            );
+            let mut query = sqlx::query(&sql);
+            for (ws, actor, owner) in chunk {
+                query = query.bind(ws).bind(actor).bind(owner);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        filled += owners.len();
+    }
+    sqlx::query(
+        "INSERT INTO relay_jobs (name, done_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(JOB)
+    .bind(now_ms())
+    .execute(db.pool())
+    .await?;
+    if filled > 0 {
+        tracing::info!(
+            actors = filled,
+            "learned who wrote the changes stored before this version"
+        );
+    }
+    Ok(())
+}
+
 /// Erasures one user may make in one workspace per hour: a person at a time by hand is far
 /// below it; each erasure is a permanent mark every device downloads.
 pub const ERASURES_PER_HOUR: i64 = 100;
