@@ -61,6 +61,7 @@ impl Error {
             Self::Api { code, .. } => status_of(*code),
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Damaged(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -97,11 +98,17 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
         let code = self.code();
-        let message = if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
-            "internal error".to_string()
-        } else {
-            self.to_string()
+        let message = match &self {
+            // Nothing to hide, and what the caller should know: nothing can be saved now.
+            Self::Damaged(_) => {
+                "The relay's database is damaged; nothing can be saved until it is restored."
+                    .to_string()
+            }
+            _ if status.is_server_error() => {
+                tracing::error!(error = %self, "request failed");
+                "internal error".to_string()
+            }
+            _ => self.to_string(),
         };
         let mut response = (
             status,

@@ -24,7 +24,12 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         .route("/ws", get(ws::upgrade))
         .nest(
             "/api",
-            crate::api::router().fallback(any(|| async { Error::NotFound })),
+            crate::api::router()
+                .fallback(any(|| async { Error::NotFound }))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    refuse_writes_when_damaged,
+                )),
         )
         .fallback_service(static_files)
         // The service worker is the app's cache; the HTTP cache must never serve it stale.
@@ -34,6 +39,23 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         ))
         .with_state(state);
     crate::headers::protect(router, dist, hsts)
+}
+
+/// No API call writes to a database known to be damaged (the sync socket's writes check the
+/// same, in the change log).
+async fn refuse_writes_when_damaged(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let reads = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    match state.db.damaged() {
+        Some(why) if !reads => Error::Damaged(why).into_response(),
+        _ => next.run(request).await,
+    }
 }
 
 /// Liveness and readiness: answers 200 only when the database answers.

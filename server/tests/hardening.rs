@@ -361,3 +361,64 @@ async fn keep_alive(backend: Backend) {
     seed.close().await;
 }
 on_both_backends!(silent_sockets_close_and_answering_ones_stay, keep_alive);
+
+/// Damage that shows while the relay runs: the push that meets it is not acked, and from then
+/// on nothing is written (sync and API alike) while /healthz says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_damaged_while_running_stops_every_write() {
+    let t = team(Backend::Sqlite, None).await;
+    let mut a = t.device(&t.alice).await;
+    let (ada, changes) = person_record(&t.alice, "Ada");
+    a.push_record(&ada, &changes).await;
+    // Point the change log's table at a page the file does not have, as a damaged page would.
+    let url = format!("sqlite://{}", t._dir.path().join("kith.db").display());
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let version: i64 = sqlx::query_scalar("PRAGMA schema_version")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&format!(
+        "PRAGMA writable_schema = ON; \
+         UPDATE sqlite_master SET rootpage = 99999 WHERE name = 'changes'; \
+         PRAGMA schema_version = {};",
+        version + 1
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    drop(conn);
+
+    let (grace, changes) = person_record(&t.alice, "Grace");
+    let batch = a
+        .send_push(
+            changes
+                .iter()
+                .map(|bytes| PushedChange {
+                    record: grace.id().to_string(),
+                    bytes: bytes.clone(),
+                })
+                .collect(),
+        )
+        .await;
+    let (code, _) = a.client.closed().await;
+    assert_eq!(code, CloseCode::Internal.code());
+    assert!(
+        !a.acks.contains_key(&batch),
+        "nothing acked into a damaged file"
+    );
+
+    let addr = t.relay.addr();
+    let health = http::Request::new("GET", "/healthz").send(addr).await;
+    assert_eq!(health.status, 503);
+    assert!(health.text().contains("damaged"), "{}", health.text());
+    let write = http::Request::new("POST", "/api/workspaces")
+        .bearer(&t.alice.token)
+        .json(&serde_json::json!({ "name": "More" }))
+        .send(addr)
+        .await;
+    assert_eq!(write.status, 503, "{}", write.text());
+    assert!(write.text().contains("damaged"), "{}", write.text());
+    t.stop().await;
+}
