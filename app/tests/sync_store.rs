@@ -1098,16 +1098,49 @@ async fn refused_changes_are_kept_and_said_and_a_full_relay_stops_the_sending() 
         said(&["no room left", "kept here"]),
     )
     .await;
+    assert!(
+        relay.next_sent().is_none(),
+        "nothing more sent to a full relay"
+    );
+    // A new edit tries again: still full …
     ws.edit(&id, |e| e.set(Field::City, "Paris")).await.unwrap();
     assert_eq!(outbox_len(&name).await, 3, "every edit is kept");
-    assert!(relay.next_sent().is_none(), "nothing sent to a full relay");
+    let (batch, _) = pushed(&relay).await;
+    relay.send(&ServerMessage::PushRefused {
+        batch,
+        reason: Refusal::Full,
+        message: "the workspace is full".into(),
+    });
+    // … then room was made: the next edit's try sends everything waiting.
+    ws.edit(&id, |e| e.set(Field::Title, "Countess"))
+        .await
+        .unwrap();
+    until_some(
+        "everything but the invalid change to be acked",
+        || match relay.next_sent() {
+            Some(ClientMessage::Push { batch, .. }) => {
+                relay.send(&ServerMessage::Ack { batch, head: 10 });
+                None
+            }
+            _ => (engine.pending().get_untracked() == 1).then_some(()),
+        },
+    )
+    .await;
+    until("the indicator to leave 'full'", || {
+        engine.status().get_untracked().label() != "Workspace full"
+    })
+    .await;
 
     // The next connection sends everything kept, the refused change included.
     relay.close(1001, "");
     connect(&relay, 2, "t1", 0).await;
     relay.send(&joined(Role::Admin, 0));
     let (_, changes) = pushed(&relay).await;
-    assert_eq!(changes.len(), 4, "created, named, London, Paris");
+    assert_eq!(
+        changes.len(),
+        2,
+        "created and named: the change refused as invalid"
+    );
     until("an admin may erase", || ws.erasable.get_untracked()).await;
     drop(owner);
     Store::delete_database(&name).await.unwrap();

@@ -38,6 +38,8 @@ pub const WORKSPACE_KEY: &str = "relay.workspace";
 pub const RELAY_KEY: &str = "relay.id";
 /// Largest frame accepted from the relay (its batches stay under its own frame limit).
 const MAX_RECEIVED_FRAME: usize = 16 * protocol::DEFAULT_MAX_FRAME_BYTES;
+/// How long after "workspace full" the pushes are tried again.
+const FULL_RETRY: Duration = Duration::from_secs(5 * 60);
 /// How often an idle connection checks the relay still answers.
 const HEARTBEAT: Duration = Duration::from_secs(20);
 /// Outbox entries and records read per step while filling the push queue.
@@ -343,8 +345,14 @@ impl Engine {
                 Event::Closed(c, code, reason) if c == id => Err(closed(code, reason)),
                 Event::Frame(c, frame) if c == id => self.on_frame(&mut conn, frame).await,
                 Event::Heartbeat(c) if c == id => self.heartbeat(&mut conn),
+                Event::RetryFull(c) if c == id => {
+                    self.retry_full(&mut conn);
+                    self.pump(&mut conn).await
+                }
                 Event::LocalChange => {
                     conn.outbox_drained = false;
+                    // Something new to send: perhaps the relay has room again.
+                    self.retry_full(&mut conn);
                     self.pump(&mut conn).await
                 }
                 // Before `Welcome` nothing was sent yet: `Join` reads the account then.
@@ -390,6 +398,14 @@ impl Engine {
     fn schedule_heartbeat(&self, conn: u64) {
         let inbox = Rc::downgrade(&self.inbox);
         set_timeout(move || post(&inbox, Event::Heartbeat(conn)), HEARTBEAT);
+    }
+
+    /// After "workspace full": sending resumes (a refusal stops it again).
+    fn retry_full(&self, conn: &mut Conn) {
+        if conn.relay_full {
+            conn.relay_full = false;
+            conn.push_stopped = false;
+        }
     }
 
     fn heartbeat(&self, conn: &mut Conn) -> Result<(), End> {
@@ -834,14 +850,19 @@ impl Engine {
             return Ok(());
         }
         if reason == Refusal::Full {
-            // Every later push would be refused too: the batch stays queued (and stored), and
-            // sending stops until the next connection (the operator may make room meanwhile).
+            // Later pushes would be refused too: the batch stays queued (and stored), and
+            // sending waits for a new edit, a few minutes, or the next connection (the operator
+            // may make room meanwhile).
             conn.push_stopped = true;
             conn.relay_full = true;
+            let inbox = Rc::downgrade(&self.inbox);
+            let id = conn.id;
+            set_timeout(move || post(&inbox, Event::RetryFull(id)), FULL_RETRY);
             self.show_session(conn);
             self.report(format!(
                 "The relay has no room left for this workspace ({message}). What you changed \
-                 on this device ({}) is kept here and is sent when there is room again.",
+                 on this device ({}) is kept here and is sent once there is room again (Kith \
+                 tries every few minutes and with every new edit).",
                 super::status::changes_text(self.pending.get_untracked())
             ));
             return Ok(());

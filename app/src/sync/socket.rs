@@ -26,6 +26,8 @@ pub enum Event {
     Retry(u64),
     /// Time to check socket `conn` is still answering.
     Heartbeat(u64),
+    /// Time to try socket `conn`'s pushes again after the relay said the workspace is full.
+    RetryFull(u64),
     /// A local change reached the outbox.
     LocalChange,
     /// The signed-in account changed (sign-in, sign-out, new token).

@@ -110,7 +110,8 @@ impl SyncStatus {
             ),
             Self::Full { .. } => format!(
                 "{}. Nothing is lost: your changes are kept on this device and sent once the \
-                 relay's operator makes room (Kith tries again when it reconnects).",
+                 relay's operator makes room (Kith tries again every few minutes, with each new \
+                 edit and when it reconnects).",
                 self.detail()
             ),
             _ => format!("{}.", self.detail().trim_end_matches('…')),
