@@ -74,6 +74,8 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
     let shutdown = CancellationToken::new();
     let hub = sync::Hub::start(&db, shutdown.clone()).await?;
     let connections = serve::Connections::default();
+    let connection_limit = config.connection_limit();
+    let (handshake_timeout, idle_timeout) = config.socket_timeouts();
     let state = AppState {
         db: db.clone(),
         relay_id,
@@ -81,9 +83,9 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
         workspace_quota_bytes: config.workspace_quota_bytes,
         hsts: config.hsts,
         trusted_proxies: config.trusted_proxies.clone().into(),
-        max_anonymous_sockets: (config.connection_limit() / 4).max(1),
-        handshake_timeout: config.socket_timeouts().0,
-        idle_timeout: config.socket_timeouts().1,
+        max_anonymous_sockets: (connection_limit / 4).max(1),
+        handshake_timeout,
+        idle_timeout,
         api: api::ApiState::default(),
         hub: hub.clone(),
         shutdown: shutdown.clone(),
@@ -91,9 +93,9 @@ pub async fn spawn(config: Config) -> Result<Relay, Error> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let limits = serve::Limits {
-        total: config.connection_limit(),
+        total: connection_limit,
         per_address: config.max_connections_per_address,
-        header_timeout: config.socket_timeouts().0,
+        header_timeout: handshake_timeout,
     };
     tracing::info!(max_connections = limits.total, "connection limits");
     let state_proxies = state.trusted_proxies.clone();
